@@ -1,0 +1,60 @@
+from django.db import models
+from django.db.models import Q
+from mptt.models import MPTTModel, TreeForeignKey
+
+
+class Category(MPTTModel):
+    """A node of the category tree (django-mptt: lft/rght/tree_id/level).
+
+    Tree writes must go through `catalog.services`, which serialises them with a lock
+    (django-mptt's tree fields are not safe under concurrent writes).
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, allow_unicode=False)
+    parent = TreeForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+
+    class MPTTMeta:
+        order_insertion_by = ["name"]
+
+    class Meta:
+        verbose_name_plural = "categories"
+        constraints = [
+            # Unique among siblings. Roots (parent NULL) are checked by the service under the tree lock,
+            # since NULLs are distinct in a unique index and MySQL has no partial indexes.
+            models.UniqueConstraint(fields=["parent", "slug"], name="category_unique_slug_per_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, unique=True)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    stock = models.PositiveIntegerField(default=0)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_non_negative"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_non_negative"),
+        ]
+        indexes = [
+            # Price stats over a subtree: categories by (tree_id, lft) range, then each category's
+            # active prices read from this covering index alone.
+            models.Index(fields=["category", "is_active", "price"], name="product_cat_active_price_idx"),
+            # The public list: active products ordered by price / name / created_at.
+            models.Index(fields=["is_active", "price"], name="product_active_price_idx"),
+            models.Index(fields=["is_active", "name"], name="product_active_name_idx"),
+            models.Index(fields=["is_active", "created_at"], name="product_active_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"

@@ -1,0 +1,152 @@
+"""The API's shared conventions: RFC 9457 problem details, pagination, domain errors.
+
+Every error the API answers goes through `problem_response`, so its shape is the same
+whether it came from DRF, from Django's handlers or from a service's domain error.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:ecommerce:problem:"
+
+
+class DomainError(Exception):
+    """Base of the services' domain errors (see each app's `exceptions.py`).
+
+    Services raise them; the API renders them as problems with `status`, the admin shows
+    `str(error)` as a message. `errors` maps dotted field paths to messages, as for 400s.
+    """
+
+    status_code: int = status.HTTP_409_CONFLICT
+    code: str = "conflict"
+    title: str = "Conflict"
+
+    def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
+        self.detail = detail or self.title
+        self.errors = errors
+        super().__init__(self.detail)
+
+
+def problem_body(
+    status_code: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    phrase = HTTPStatus(status_code).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + (code or phrase.lower().replace(" ", "_")).replace("_", "-"),
+        "title": title or phrase,
+        "status": status_code,
+        "detail": str(detail),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error detail into `{"items.0.quantity": ["..."]}`."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            if detail:
+                flat[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                flat.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "non_field_errors"] = [str(detail)]
+    return flat
+
+
+def _force_json(context: dict[str, Any]) -> None:
+    """Problems are JSON even when the browsable API was negotiated."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = "application/json"
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every handled error becomes a problem response."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        body = problem_body(exc.status_code, exc.detail, code=exc.code, title=exc.title, errors=exc.errors)
+        set_rollback()
+        _force_json(context)
+        return Response(body, status=exc.status_code, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        exc.status_code = status.HTTP_401_UNAUTHORIZED
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+
+    if isinstance(exc, exceptions.ValidationError):
+        body = problem_body(
+            exc.status_code,
+            "The request body or parameters are invalid.",
+            code="validation_error",
+            title="Invalid input",
+            errors=flatten_errors(exc.detail),
+        )
+    else:
+        detail = exc.detail
+        if isinstance(detail, dict):
+            # simplejwt puts {"detail", "code", "messages"} here; keep the readable part.
+            detail = detail.get("detail", HTTPStatus(exc.status_code).phrase)
+        elif isinstance(detail, list):
+            detail = " ".join(str(item) for item in detail)
+        code = getattr(detail, "code", None) or exc.default_code
+        body = problem_body(exc.status_code, str(detail), code=str(code))
+    set_rollback()
+    _force_json(context)
+    return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than this service accepts."
+    default_code = "payload_too_large"
+
+
+def problem_json_response(status_code: int, detail: str, **kwargs: Any) -> JsonResponse:
+    """A problem response outside DRF (Django's handlers, middleware)."""
+    response = JsonResponse(problem_body(status_code, detail, **kwargs), status=status_code)
+    response["Content-Type"] = PROBLEM_CONTENT_TYPE
+    return response
+
+
+class Pagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (default 20, at most 100), as SPEC §3 says."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100

@@ -1,0 +1,102 @@
+"""JSON log lines with the request's context, and redaction of secrets.
+
+`RequestLogMiddleware` stores the request id (and later the user id) in a context
+variable; `RequestContextFilter` copies it onto every record logged while the request
+runs, so a worker's log lines can be joined to the request that caused them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+user_id_var: ContextVar[int | None] = ContextVar("user_id", default=None)
+
+_REDACTED = "[REDACTED]"
+# Bearer/JWT tokens, `password=...`/`"password": "..."`-style pairs, and API keys.
+_PATTERNS = [
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 " + _REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), _REDACTED),
+    (
+        re.compile(
+            r"""(?ix)
+            (["']?(?:password|passwd|secret|token|access|refresh|api[_-]?key|apikey|authorization|client_secret)["']?
+            \s*[:=]\s*)
+            (["']?)[^"'&,\s}]+(["']?)"""
+        ),
+        r"\1\2" + _REDACTED + r"\3",
+    ),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Remove tokens, passwords and API keys from every message before it is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        if not hasattr(record, "user_id"):
+            record.user_id = user_id_var.get()
+        return True
+
+
+class JsonFormatter(_BaseJsonFormatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, context."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("reserved_attrs", [*_RESERVED, "color_message"])
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, log_record, record, message_dict):
+        super().add_fields(log_record, record, message_dict)
+        log_record["time"] = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        log_record["level"] = record.levelname
+        log_record["logger"] = record.name
+        log_record.setdefault("request_id", getattr(record, "request_id", "-"))
+        # A record's `exc_info` is already rendered by the base class as `exc_info`.
+
+
+_RESERVED = [
+    "args",
+    "asctime",
+    "created",
+    "exc_info",
+    "exc_text",
+    "filename",
+    "funcName",
+    "levelname",
+    "levelno",
+    "lineno",
+    "module",
+    "msecs",
+    "msg",
+    "name",
+    "pathname",
+    "process",
+    "processName",
+    "relativeCreated",
+    "stack_info",
+    "thread",
+    "threadName",
+    "taskName",
+]

@@ -1,0 +1,317 @@
+"""Settings for ecommerce-service, read from the environment only (12-factor).
+
+Every variable read here is listed with its default and meaning in `.env.example`.
+Code elsewhere reads `django.conf.settings`, never `os.environ`.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A developer's `.env` beside manage.py is read if present; real environment wins.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+INSECURE_DEFAULT_SECRET_KEY = "django-insecure-development-only-change-me"
+
+# --- Core -------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+if not DEBUG:
+    if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set to a random value of at least 32 characters when DJANGO_DEBUG is off."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the service's host names when DJANGO_DEBUG is off.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_prometheus",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "mptt",
+    "phonenumber_field",
+    "mozilla_django_oidc",
+    "django_tasks_db",
+    "ecommerce",
+    "customers",
+    "catalog",
+    "orders",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "ecommerce.middleware.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ecommerce.middleware.BodySizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ecommerce.middleware.ProfilingMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "ecommerce.urls"
+WSGI_APPLICATION = "ecommerce.wsgi.application"
+ASGI_APPLICATION = "ecommerce.asgi.application"
+AUTH_USER_MODEL = "customers.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Resource paths have no trailing slash and the routers accept an optional one, so no redirects.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ecommerce" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.mysql":
+    # django-prometheus' wrapper counts queries and errors per database for /metrics.
+    _db["ENGINE"] = "django_prometheus.db.backends.mysql"
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "charset": "utf8mb4",
+            # Strict mode: out-of-range or truncated values are errors, never silent changes.
+            "init_command": (
+                "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'"
+            ),
+            # READ COMMITTED: no gap locks, so stock locks taken with SELECT ... FOR UPDATE stay narrow.
+            "isolation_level": "read committed",
+        }
+    )
+    _db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            # Wait for the write lock instead of failing at once; IMMEDIATE takes it at BEGIN.
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+_db["CONN_HEALTH_CHECKS"] = True
+
+# --- Cache ------------------------------------------------------------------
+# Throttling and the OIDC token cache need a cache shared by all processes in production.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- Auth -------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "/admin/login/"
+
+# --- I18N -------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("DJANGO_MANIFEST_STATIC", default=not DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security (the `check --deploy` set; probes are never redirected) --------
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^ready/?$", r"^metrics/?$"]
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- API --------------------------------------------------------------------
+SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="KES")
+# Request bodies larger than this get 413 (the delivery-report form posts included).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "ecommerce.api.Pagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ecommerce.api.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # Off unless set (e.g. "100/min"); login throttles are on by default.
+        "anon": env.str("API_THROTTLE_ANON", default="") or None,
+        "user": env.str("API_THROTTLE_USER", default="") or None,
+        "login_ip": env.str("LOGIN_THROTTLE_IP", default="20/min"),
+        "login_email": env.str("LOGIN_THROTTLE_EMAIL", default="5/min"),
+    },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "COERCE_DECIMAL_TO_STRING": True,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ecommerce-service API",
+    "DESCRIPTION": (
+        "Catalog, customers, orders and notifications of an online shop. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_LIFETIME_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "ALGORITHM": "HS256",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+# --- Operations -------------------------------------------------------------
+# /metrics: open when both are empty; otherwise the client IP must be listed or the token given
+# as `Authorization: Bearer <token>`.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+PROFILING_ENABLED = env.bool("PROFILING_ENABLED", default=False)
+
+# --- Logging ----------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # json | text
+LOG_FILE = env.str("LOG_FILE", default="")
+LOG_FILE_MAX_BYTES = env.int("LOG_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+LOG_FILE_BACKUPS = env.int("LOG_FILE_BACKUPS", default=5)
+
+_log_handlers = ["stdout"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_context": {"()": "ecommerce.logging.RequestContextFilter"},
+        "redact": {"()": "ecommerce.logging.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "ecommerce.logging.JsonFormatter",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json",
+            "filters": ["request_context", "redact"],
+        },
+    },
+    "root": {"handlers": _log_handlers, "level": LOG_LEVEL},
+    "loggers": {
+        # The request log line is ours (ecommerce.request); Django's own would duplicate it.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+if LOG_FILE:
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": LOG_FILE,
+        "maxBytes": LOG_FILE_MAX_BYTES,
+        "backupCount": LOG_FILE_BACKUPS,
+        "formatter": "json",
+        "filters": ["request_context", "redact"],
+    }
+    _log_handlers.append("file")
+
+# --- Email (Django 6.1's MAILERS; the EMAIL_* variables configure the default mailer) ---
+MAILERS = {
+    "default": {
+        "BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {},
+    }
+}
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env.str("EMAIL_HOST", default="localhost"),
+        "port": env.int("EMAIL_PORT", default=25),
+        "username": env.str("EMAIL_HOST_USER", default=""),
+        "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+        "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+        "timeout": env.int("EMAIL_TIMEOUT", default=10),
+    }
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# "Name <email>" pairs, comma-separated: "Ops <ops@example.com>,dev@example.com".
+ADMINS = [a.strip() for a in env.list("DJANGO_ADMINS", default=[])]
+
+# --- Later sections (customers/OIDC, notifications, tasks) are appended below by their apps' owners. ---

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from ecommerce import views
+from ecommerce.api_root import api_root
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Each app owns its routes; paths have no trailing slash and accept an optional one.
+    path("", include("customers.api.urls")),
+    path("", include("catalog.api.urls")),
+    path("", include("orders.api.urls")),
+    path("", include("notifications.api.urls")),
+]
+
+urlpatterns = [
+    re_path(r"^health/?$", views.health, name="health"),
+    re_path(r"^ready/?$", views.ready, name="ready"),
+    re_path(r"^metrics/?$", views.metrics, name="metrics"),
+    re_path(r"^api/v1/?$", api_root, name="api-root"),
+    path("api/v1/", include(api_v1)),
+    # Unknown API paths are problem 404s even in debug (Django's technical 404 page is HTML).
+    re_path(r"^api/", views.api_not_found),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "ecommerce.views.handler400"
+handler403 = "ecommerce.views.handler403"
+handler404 = "ecommerce.views.handler404"
+handler500 = "ecommerce.views.handler500"

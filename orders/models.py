@@ -1,0 +1,62 @@
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Product
+from customers.models import Customer
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    note = models.TextField(blank=True)
+    # The client's Idempotency-Key and a hash of the request body it came with.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One order per (customer, key): concurrent duplicates collide here, not in a check-then-insert.
+            models.UniqueConstraint(fields=["customer", "idempotency_key"], name="order_unique_idempotency_key"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="order_customer_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.pk}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # PROTECT: a product that appears in any order cannot be deleted (the API answers 409).
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    product_name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="orderline_unique_product_per_order"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"

@@ -1,0 +1,59 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import CustomerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters and cached tokens live in the cache; tests must not leak them.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory()
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def customer_client(customer) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(customer.user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+def _on_mysql() -> bool:
+    return connection.vendor == "mysql"
+
+
+@pytest.fixture
+def mysql_only():
+    """Skip on SQLite: the behaviour under test needs row locks and real concurrency."""
+    if not _on_mysql():
+        pytest.skip("needs MySQL/MariaDB (row locks, concurrent connections); run with DATABASE_URL=mysql://...")

@@ -1,0 +1,14 @@
+"""Test-run environment defaults, set before Django reads its settings.
+
+The real environment wins (e.g. DATABASE_URL=mysql://... for the MariaDB run).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_MANIFEST_STATIC", "false")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("LOGIN_THROTTLE_IP", "1000/min")
+os.environ.setdefault("LOGIN_THROTTLE_EMAIL", "1000/min")
