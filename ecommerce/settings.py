@@ -314,4 +314,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # "Name <email>" pairs, comma-separated: "Ops <ops@example.com>,dev@example.com".
 ADMINS = [a.strip() for a in env.list("DJANGO_ADMINS", default=[])]
 
-# --- Later sections (customers/OIDC, notifications, tasks) are appended below by their apps' owners. ---
+# --- Customers, JWT extras and OpenID Connect (customers app) ----------------
+# (customers section)
+
+# --- Catalog ------------------------------------------------------------------
+# (catalog section)
+
+# --- Orders -------------------------------------------------------------------
+# (orders section)
+
+# --- Notifications and background tasks ---------------------------------------
+# (notifications section)
+
+# --- Admin --------------------------------------------------------------------
+# (admin section)
+
+# --- Benchmark ----------------------------------------------------------------
+# (bench section)
