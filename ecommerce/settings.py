@@ -324,6 +324,17 @@ ADMINS = [a.strip() for a in env.list("DJANGO_ADMINS", default=[])]
 # (orders section)
 
 # --- Notifications and background tasks ---------------------------------------
+# django.tasks: "immediate" runs a task in-process after commit; "database" queues it for `manage.py db_worker`.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
+if TASKS_BACKEND not in ("immediate", "database"):
+    raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_BACKEND == "database"
+        else "django.tasks.backends.immediate.ImmediateBackend",
+    }
+}
 # (notifications section)
 
 # --- Admin --------------------------------------------------------------------
