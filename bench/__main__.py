@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     config = database_config(os.environ.get("DATABASE_URL"), allow_any_database=args.allow_any_database)
     wrk = None if args.no_load else ensure_wrk()
     ensure_database(config)
-    server_env = production_environment(args.port)
+    server_env = production_environment()
     os.environ.update(server_env)
     sys.path.insert(0, str(ROOT))
 

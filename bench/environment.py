@@ -72,7 +72,7 @@ def ensure_database(config: dict) -> None:
     server.close()
 
 
-def production_environment(port: int) -> dict[str, str]:
+def production_environment() -> dict[str, str]:
     """Settings as a production deployment has them, with secrets made up for this run only."""
     return {
         "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
@@ -88,7 +88,6 @@ def production_environment(port: int) -> dict[str, str]:
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "SMS_BACKEND": "console",
         "BENCH_BASELINE_ENABLED": "true",
-        "BENCH_PORT": str(port),
     }
 
 

@@ -341,4 +341,6 @@ TASKS = {
 # (admin section)
 
 # --- Benchmark ----------------------------------------------------------------
-# (bench section)
+# Mounts GET /api/v1/bench/baseline (one trivial query through the full middleware and DRF stack),
+# the yardstick of `make bench`. Off everywhere else.
+BENCH_BASELINE_ENABLED = env.bool("BENCH_BASELINE_ENABLED", default=False)
