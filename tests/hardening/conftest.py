@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
-from catalog.models import Category, Product
+from catalog.models import Category
 from orders.models import Order, OrderLine
 from tests.factories import CustomerFactory, ProductFactory, UserFactory
 

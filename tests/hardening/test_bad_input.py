@@ -1,6 +1,6 @@
 """Bad input of every kind to every write endpoint: a 4xx problem response, and nothing written (SPEC §6).
 
-The table is every (write operation with a JSON body in the OpenAPI schema) × (kind of bad
+The table is every (write operation with a JSON body in the OpenAPI schema) x (kind of bad
 input). Each kind expands into concrete requests against a valid body (known per operation,
 below; proved valid by `test_the_valid_body_of_each_operation_is_accepted`), by breaking the
 whole body or one field at a time (nested fields such as `items.0.quantity` included). Each
