@@ -2,20 +2,61 @@
 
 from __future__ import annotations
 
+import codecs
+import math
+from typing import Any
+
+from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+from rest_framework.utils import json
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(data, dict):
+        return any(_has_lone_surrogate(key) or _has_lone_surrogate(value) for key, value in data.items())
+    if isinstance(data, list):
+        return any(_has_lone_surrogate(item) for item in data)
+    return False
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, plus: nesting too deep for Python's decoder is a 400, not a 500.
+    """DRF's JSON parser (NaN and Infinity refused in strict mode), and also refusing, as 400s:
 
-    `json.loads` raises RecursionError (not ValueError, which DRF catches) on input such as
-    a few thousand `[` in a row; such a body fits well under the size limit. NaN and
-    Infinity are already refused by DRF's strict mode (`STRICT_JSON`).
+    - nesting too deep for Python's decoder (`json` raises RecursionError, which DRF does not
+      catch, on a few thousand `[` in a row: such a body fits well under the size limit);
+    - numbers that overflow to infinity (`1e400`), which later crash integer conversions;
+    - `\\ud800`-style escapes of lone surrogates: valid JSON, but text that cannot be encoded
+      as UTF-8 for the database, a hash or the response.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
-            return super().parse(stream, media_type, parser_context)
+            decoded = codecs.getreader(encoding)(stream)
+            data = json.load(
+                decoded,
+                parse_constant=json.strict_constant if self.strict else None,
+                parse_float=_finite_float,
+            )
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+        if _has_lone_surrogate(data):
+            raise ParseError("JSON parse error - a string holds an unpaired surrogate (not valid Unicode).")
+        return data

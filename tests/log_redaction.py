@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 import re
 from urllib.parse import parse_qsl
 
@@ -76,6 +77,21 @@ def _attach() -> None:
     root = logging.getLogger()
     if _handler is not None and _handler not in root.handlers:
         root.addHandler(_handler)
+
+
+def _reattach_after_dict_config() -> None:
+    """`django.setup()` run again (e.g. by get_wsgi_application()) re-configures logging, which drops
+    every root handler; put ours back at once so that no record of the test escapes the check."""
+    original = logging.config.dictConfig
+    if getattr(original, "_log_redaction_wrapped", False):
+        return
+
+    def dict_config(config):
+        original(config)
+        _attach()
+
+    dict_config._log_redaction_wrapped = True
+    logging.config.dictConfig = dict_config
 
 
 def _record_request(sender, environ=None, scope=None, **kwargs) -> None:
@@ -143,6 +159,7 @@ def pytest_sessionstart(session) -> None:
         return
     _handler = _project_handler()
     _attach()
+    _reattach_after_dict_config()
     request_started.connect(_record_request, dispatch_uid="log-redaction-request")
     setting_changed.connect(_record_setting, dispatch_uid="log-redaction-setting")
     for name in dir(settings):
