@@ -6,11 +6,16 @@ whether it came from DRF, from Django's handlers or from a service's domain erro
 
 from __future__ import annotations
 
+import hashlib
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, PermissionDenied, RequestDataTooBig
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, JsonResponse
+from django.utils.functional import cached_property
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -144,9 +149,40 @@ def problem_json_response(status_code: int, detail: str, **kwargs: Any) -> JsonR
     return response
 
 
+class CountCachingPaginator(DjangoPaginator):
+    """Django's paginator, with large counts cached for a few seconds.
+
+    A page of 20 rows costs an index range read; its `count` is a scan of every matching row
+    (a million products: 0.3-2 s on MariaDB, whatever the page). Counts of at least
+    `API_COUNT_CACHE_MIN_ROWS` rows are cached for `API_COUNT_CACHE_SECONDS` per query (SQL and
+    parameters), so they may lag by that much; smaller counts, such as a customer's orders, are
+    exact every time. `API_COUNT_CACHE_SECONDS=0` turns it off.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        seconds = settings.API_COUNT_CACHE_SECONDS
+        query = getattr(self.object_list, "query", None)
+        if not seconds or query is None:
+            return super().count
+        try:
+            sql, params = query.sql_with_params()
+        except EmptyResultSet:
+            return super().count
+        key = "api-count:" + hashlib.sha256(repr((self.object_list.db, sql, params)).encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        count = super().count
+        if count >= settings.API_COUNT_CACHE_MIN_ROWS:
+            cache.set(key, count, seconds)
+        return count
+
+
 class Pagination(PageNumberPagination):
     """`?page=` and `?page_size=` (default 20, at most 100), as SPEC §3 says."""
 
+    django_paginator_class = CountCachingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

@@ -347,6 +347,10 @@ TASKS = {
 # (admin section)
 
 # --- Benchmark ----------------------------------------------------------------
+# Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds
+# (counting a million rows costs more than the page itself); smaller counts are always exact.
+API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
+API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
 # Mounts GET /api/v1/bench/baseline (one trivial query through the full middleware and DRF stack),
 # the yardstick of `make bench`. Off everywhere else.
 BENCH_BASELINE_ENABLED = env.bool("BENCH_BASELINE_ENABLED", default=False)
