@@ -3,7 +3,9 @@ from rest_framework.routers import SimpleRouter
 
 from customers.api.views import CustomerViewSet, LoginView, LogoutView, RefreshView
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+# DRF turns the constructor argument into a bool; set the optional slash directly.
+router.trailing_slash = "/?"
 router.register("customers", CustomerViewSet, basename="customer")
 
 urlpatterns = [
