@@ -158,7 +158,9 @@ def test_refresh_rotates_and_blacklists_the_old_token(customer, api_client):
 
     assert first.status_code == 200
     assert_problem(replay, 401)
-    assert list(BlacklistedToken.objects.values_list("token__jti", flat=True)) == [RefreshToken(old, verify=False)["jti"]]
+    assert list(BlacklistedToken.objects.values_list("token__jti", flat=True)) == [
+        RefreshToken(old, verify=False)["jti"]
+    ]
     assert api_client.post(REFRESH, {"refresh": first.json()["refresh"]}, format="json").status_code == 200
 
 
@@ -245,4 +247,7 @@ def test_access_token_of_a_deleted_user_is_401():
 
 @pytest.mark.django_db
 def test_auth_paths_accept_a_trailing_slash(customer, api_client):
-    assert api_client.post(LOGIN + "/", {"email": customer.user.email, "password": PASSWORD}, format="json").status_code == 200
+    assert (
+        api_client.post(LOGIN + "/", {"email": customer.user.email, "password": PASSWORD}, format="json").status_code
+        == 200
+    )
