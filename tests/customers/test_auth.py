@@ -251,3 +251,11 @@ def test_auth_paths_accept_a_trailing_slash(customer, api_client):
         api_client.post(LOGIN + "/", {"email": customer.user.email, "password": PASSWORD}, format="json").status_code
         == 200
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["[]", '"text"', "[1, 2]", "{bad json"])
+def test_login_with_a_non_object_body_is_400(api_client, body):
+    response = api_client.post(LOGIN, body, content_type="application/json")
+
+    assert_problem(response, 400)
