@@ -321,3 +321,16 @@ def test_provider_tokens_are_ignored_without_oidc(oidc_provider):
 
     assert response.status_code == 401
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_password_login_still_works_with_oidc_configured(oidc_settings, customer, api_client):
+    # Django tries every backend: the OIDC one must step aside for email + password.
+    response = api_client.post(
+        "/api/v1/auth/login?code=stolen&state=x",
+        {"email": customer.user.email, "password": "correct-horse-battery-staple"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert bearer(response.json()["access"]).get(ME).json()["id"] == customer.pk
