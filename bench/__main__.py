@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load.add_argument("--duration", type=int, default=10, help="seconds per measured run")
     load.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
     load.add_argument("--rounds", type=int, default=2, help="measured (baseline, endpoint) pairs per endpoint")
-    load.add_argument("--connections", type=int, default=4)
+    load.add_argument("--connections", type=int, default=8)
     load.add_argument("--threads", type=int, default=1, help="wrk threads")
     load.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     load.add_argument("--port", type=int, default=8099)

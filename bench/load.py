@@ -67,24 +67,25 @@ def write_data(directory: Path, *, hot_products: int) -> dict:
     }
 
 
+GUNICORN_CONFIG = ROOT / "docker" / "gunicorn.conf.py"
+
+
 class Gunicorn:
-    """`gunicorn ecommerce.wsgi` as the image runs it (its gunicorn.conf.py, if any, is read from the repo)."""
+    """gunicorn as the image runs it: `--config docker/gunicorn.conf.py`, bound to loopback here."""
 
     def __init__(self, *, port: int, workers: int, env: dict[str, str], log_path: Path):
         self.port, self.workers, self.env, self.log_path = port, workers, env, log_path
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "ecommerce.wsgi:application",
-            "--workers",
-            str(self.workers),
-            "--bind",
-            f"{HOST}:{self.port}",
-        ]
+        command = [sys.executable, "-m", "gunicorn"]
+        if GUNICORN_CONFIG.exists():
+            command += ["--config", str(GUNICORN_CONFIG)]
+        else:
+            command += ["ecommerce.wsgi:application"]
+        # The production config reads these; the command line repeats them for a config-less checkout.
+        self.env = {**self.env, "GUNICORN_BIND": f"{HOST}:{self.port}", "GUNICORN_WORKERS": str(self.workers)}
+        command += ["--workers", str(self.workers), "--bind", f"{HOST}:{self.port}"]
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **self.env}, stdout=self.log, stderr=subprocess.STDOUT
@@ -220,7 +221,8 @@ def run(args, *, wrk: str, server_env: dict[str, str], progress) -> dict:
     return {
         "server": {
             "workers": args.workers,
-            "config_file": "gunicorn.conf.py" if (ROOT / "gunicorn.conf.py").exists() else None,
+            "config_file": str(GUNICORN_CONFIG.relative_to(ROOT)) if GUNICORN_CONFIG.exists() else None,
+            "threads_per_worker": int(os.environ.get("GUNICORN_THREADS") or 4) if GUNICORN_CONFIG.exists() else 1,
             "database": settings.DATABASES["default"]["NAME"],
             "error_log_lines": server_errors,
         },
