@@ -16,7 +16,7 @@ from django.core.exceptions import EmptyResultSet, PermissionDenied, RequestData
 from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, JsonResponse
 from django.utils.functional import cached_property
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -147,6 +147,21 @@ def problem_json_response(status_code: int, detail: str, **kwargs: Any) -> JsonR
     response = JsonResponse(problem_body(status_code, detail, **kwargs), status=status_code)
     response["Content-Type"] = PROBLEM_CONTENT_TYPE
     return response
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's, refusing ids that are not whole numbers.
+
+    DRF hands the value to the ORM as is, and Django's integer lookup runs `int()` on it, so
+    `1.5`, `true` or `1e2` would silently find object 1, 1 or 100. Integers and strings of
+    digits are accepted, as before.
+    """
+
+    def to_internal_value(self, data):
+        is_whole = isinstance(data, int) and not isinstance(data, bool)
+        if not is_whole and not (isinstance(data, str) and data.strip().isdecimal()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class CountCachingPaginator(DjangoPaginator):
