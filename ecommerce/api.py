@@ -7,6 +7,7 @@ whether it came from DRF, from Django's handlers or from a service's domain erro
 from __future__ import annotations
 
 import hashlib
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -169,29 +170,41 @@ class CountCachingPaginator(DjangoPaginator):
 
     A page of 20 rows costs an index range read; its `count` is a scan of every matching row
     (a million products: 0.3-2 s on MariaDB, whatever the page). Counts of at least
-    `API_COUNT_CACHE_MIN_ROWS` rows are cached for `API_COUNT_CACHE_SECONDS` per query (SQL and
-    parameters), so they may lag by that much; smaller counts, such as a customer's orders, are
-    exact every time. `API_COUNT_CACHE_SECONDS=0` turns it off.
+    `API_COUNT_CACHE_MIN_ROWS` rows are cached per query (SQL and parameters) and recounted
+    every `API_COUNT_CACHE_SECONDS` by one request only: the others keep answering with the
+    previous count meanwhile, so concurrent requests never all recount at once. Such a count may
+    lag by about that many seconds; smaller counts, such as a customer's orders, are exact every
+    time. `API_COUNT_CACHE_SECONDS=0` turns it off.
     """
 
     @cached_property
     def count(self) -> int:
         seconds = settings.API_COUNT_CACHE_SECONDS
-        query = getattr(self.object_list, "query", None)
-        if not seconds or query is None:
+        key = count_cache_key(self.object_list) if seconds else None
+        if key is None:
             return super().count
-        try:
-            sql, params = query.sql_with_params()
-        except EmptyResultSet:
-            return super().count
-        key = "api-count:" + hashlib.sha256(repr((self.object_list.db, sql, params)).encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:
-            return cached
+            count, fresh_until = cached
+            if time.time() < fresh_until or not cache.add(f"{key}:recount", 1, seconds):
+                return count
         count = super().count
         if count >= settings.API_COUNT_CACHE_MIN_ROWS:
-            cache.set(key, count, seconds)
+            # Kept well past its freshness, so a stale count can be served while one request recounts.
+            cache.set(key, (count, time.time() + seconds), seconds * 10)
         return count
+
+
+def count_cache_key(object_list) -> str | None:
+    """The cache key of a queryset's count (None for what is not a queryset or matches nothing)."""
+    query = getattr(object_list, "query", None)
+    if query is None:
+        return None
+    try:
+        sql, params = query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return "api-count:" + hashlib.sha256(repr((object_list.db, sql, params)).encode()).hexdigest()
 
 
 class Pagination(PageNumberPagination):
