@@ -155,11 +155,42 @@ def _fold(into: list, figures: list | None) -> None:
     into[3] = figures[3] if into[3] is None else max(into[3], figures[3])
 
 
+def database_facts() -> dict:
+    """Server settings that decide the figures: a cold buffer pool smaller than the data set means disk reads."""
+    from catalog.models import Product
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION(), @@innodb_buffer_pool_size, @@innodb_flush_log_at_trx_commit")
+        version, pool, flush = cursor.fetchone()
+        cursor.execute(
+            "SELECT data_length + index_length FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name = %s",
+            [Product._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return {
+        "version": version,
+        "innodb_buffer_pool_mb": int(pool) // 2**20,
+        "innodb_flush_log_at_trx_commit": int(flush),
+        "product_table_mb": int(row[0] or 0) // 2**20 if row else None,
+    }
+
+
 def time_all(*, progress: Callable[[str], None]) -> dict:
     root = _root()
     if root is None:
         return {}
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"database": database_facts()}
+    facts = results["database"]
+    progress(
+        f"bench: {facts['version']}, buffer pool {facts['innodb_buffer_pool_mb']} MB, "
+        f"products table and indexes {facts['product_table_mb']} MB"
+    )
+    if facts["product_table_mb"] and facts["innodb_buffer_pool_mb"] < facts["product_table_mb"]:
+        progress(
+            "  note: the buffer pool is smaller than the products table and its indexes, so cold queries read "
+            "from disk (production servers size innodb_buffer_pool_size to the working set)"
+        )
     name, function = price_stats_function(root)
     progress(f"bench: timing root price-stats (category {root.pk}) with {name}")
     results["root_price_stats"] = {"implementation": name, "category": root.pk, **_timed(function)}
