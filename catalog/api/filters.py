@@ -27,7 +27,11 @@ class ProductFilter(filters.FilterSet):
     )
     min_price = filters.NumberFilter(field_name="price", lookup_expr="gte", help_text="Price at least this.")
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte", help_text="Price at most this.")
-    in_stock = filters.BooleanFilter(method="filter_in_stock", help_text="true: only products with stock > 0.")
+    in_stock = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_in_stock",
+        help_text="true: only products with stock > 0; false: only those without.",
+    )
     search = filters.CharFilter(method="filter_search", help_text="Text in the name, SKU or description.")
     ordering = StableOrderingFilter(
         fields=PRODUCT_ORDERINGS,
@@ -41,10 +45,8 @@ class ProductFilter(filters.FilterSet):
     def filter_category(self, queryset: QuerySet[Product], name: str, value: Category) -> QuerySet[Product]:
         return queryset.in_subtree(value)
 
-    def filter_in_stock(self, queryset: QuerySet[Product], name: str, value: bool | None) -> QuerySet[Product]:
-        if value is None:
-            return queryset
-        return queryset.in_stock() if value else queryset.filter(stock=0)
+    def filter_in_stock(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        return queryset.in_stock() if value == "true" else queryset.filter(stock=0)
 
     def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         value = value.strip()
