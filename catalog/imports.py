@@ -74,11 +74,11 @@ def _parse_price(text: str) -> Decimal:
         raise ValueError(f"price {text!r} is not a finite number")
     if value < 0:
         raise ValueError(f"price {text} is negative")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    if value >= 10 ** (PRICE_MAX_DIGITS - 2):
+        raise ValueError(f"price {text} is too large (at most {PRICE_MAX_DIGITS - 2} digits before the point)")
+    if value != value.quantize(Decimal("0.01")):
         raise ValueError(f"price {text} has more than 2 decimal places")
     value = value.quantize(Decimal("0.01"))
-    if len(value.as_tuple().digits) > PRICE_MAX_DIGITS:
-        raise ValueError(f"price {text} is too large (at most {PRICE_MAX_DIGITS - 2} digits before the point)")
     return value
 
 
