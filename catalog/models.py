@@ -39,7 +39,7 @@ class Category(MPTTModel):
 class CategoryTreeLock(models.Model):
     """One row whose `SELECT ... FOR UPDATE` serialises every write of the category tree.
 
-    The row is created on first use (`catalog.services.category_tree_lock`).
+    The row is created after every `migrate` (post_migrate, `catalog.apps`).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True)

@@ -44,8 +44,8 @@ UNSET: Any = _Unset()
 def category_tree_lock() -> None:
     """Take the category tree's write lock until the current transaction ends.
 
-    A `SELECT ... FOR UPDATE` of the one `CategoryTreeLock` row (created on first use; a concurrent
-    creator loses the insert race and then waits on the row). On SQLite the IMMEDIATE transaction
+    A `SELECT ... FOR UPDATE` of the one `CategoryTreeLock` row, which post_migrate creates
+    (`catalog.apps`); created here only if someone deleted it. On SQLite the IMMEDIATE transaction
     already holds the database's write lock. Must run inside `transaction.atomic()`.
     """
     if not transaction.get_connection().in_atomic_block:
