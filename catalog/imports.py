@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Category, Product
@@ -31,9 +31,8 @@ SKU_MAX = Product._meta.get_field("sku").max_length
 NAME_MAX = Product._meta.get_field("name").max_length
 CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
 MAX_DEPTH = 50
-BATCH_SIZE = 2000
-UPDATE_BATCH_SIZE = 500
-SKU_QUERY_CHUNK = 2000
+BATCH_SIZE = 5000
+SKU_QUERY_CHUNK = 5000
 
 Progress = Callable[[int, int], None]
 
@@ -221,8 +220,60 @@ def _resolve_categories(paths: Iterable[tuple[str, ...]], *, dry_run: bool) -> t
             resolved[prefix] = existing[key]
     if created and not dry_run:
         # The new rows have placeholder tree fields: renumber every tree from the parent links.
-        Category.objects.rebuild()
+        _rebuild_tree_fields()
     return resolved, created
+
+
+def _rebuild_tree_fields() -> None:
+    """mptt's `rebuild()` (roots and siblings by name), computed in memory and written as one upsert
+    per batch of changed rows: `rebuild()`'s bulk_update (CASE WHEN per row) takes seconds on MariaDB
+    for a few thousand categories. Call under the tree lock.
+    """
+    rows = list(Category.objects.values_list("id", "parent_id", "name", "slug", "lft", "rght", "level", "tree_id"))
+    children: dict[int | None, list[tuple]] = defaultdict(list)
+    for row in rows:
+        children[row[1]].append(row)
+    for siblings in children.values():
+        siblings.sort(key=lambda row: (row[2].casefold(), row[0]))
+    changed: list[Category] = []
+    for tree_id, root in enumerate(children[None], start=1):
+        # Iterative preorder walk; a node's rght is known once all its children are done.
+        counter = 1
+        stack: list[tuple[tuple, int, bool]] = [(root, 0, False)]
+        lefts: dict[int, int] = {}
+        while stack:
+            row, level, done = stack.pop()
+            if not done:
+                lefts[row[0]] = counter
+                counter += 1
+                stack.append((row, level, True))
+                stack.extend((child, level + 1, False) for child in reversed(children[row[0]]))
+                continue
+            new = (lefts[row[0]], counter, level, tree_id)
+            counter += 1
+            if new != row[4:]:
+                changed.append(
+                    Category(
+                        id=row[0], parent_id=row[1], name=row[2], slug=row[3],
+                        lft=new[0], rght=new[1], level=new[2], tree_id=new[3],
+                    )
+                )  # fmt: skip
+    target = {"unique_fields": ["id"]} if connection.features.supports_update_conflicts_with_target else {}
+    fields = ["lft", "rght", "level", "tree_id"]
+    Category.objects.bulk_create(changed, batch_size=BATCH_SIZE, update_conflicts=True, update_fields=fields, **target)
+
+
+def _upsert_products(products: list[Product], update_fields: list[str]) -> None:
+    """INSERT ... ON DUPLICATE KEY UPDATE (MySQL) / ON CONFLICT (sku) DO UPDATE (SQLite), in batches.
+
+    One statement per batch for new and changed rows alike; `bulk_update`'s CASE WHEN per row is
+    far slower on MariaDB. `is_active` and `created_at` of existing products are left alone.
+    """
+    features = connection.features
+    target = {"unique_fields": ["sku"]} if features.supports_update_conflicts_with_target else {}
+    Product.objects.bulk_create(
+        products, batch_size=BATCH_SIZE, update_conflicts=True, update_fields=update_fields, **target
+    )
 
 
 @transaction.atomic
@@ -288,10 +339,8 @@ def catalog_import(
                 )
         result.products_created += len(to_create)
         result.products_updated += len(to_update)
-        if not dry_run:
-            Product.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-            if to_update:
-                Product.objects.bulk_update(to_update, update_fields, batch_size=UPDATE_BATCH_SIZE)
+        if not dry_run and (to_create or to_update):
+            _upsert_products(to_create + to_update, update_fields)
         done += len(chunk)
         if progress:
             progress(done, total)
