@@ -266,3 +266,12 @@ def test_category_products_endpoint_is_the_active_subtree_with_filters(api_clien
     assert ids(api_client.get(f"/api/v1/categories/{chain[3].pk}/products", {"min_price": "40"})) == [p5.pk]
     assert_problem(api_client.get("/api/v1/categories/999999/products"), 404)
     assert_problem(api_client.get(f"/api/v1/categories/{chain[3].pk}/products", {"ordering": "stock"}), 400)
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e400", "99999999999999999999999999", "0.0000000001", "1_000"])
+def test_extreme_price_filters_never_fail(api_client, category, value):
+    make_product(category, sku="A", price="5.00")
+
+    response = api_client.get("/api/v1/products", {"min_price": value, "max_price": value})
+
+    assert response.status_code in (200, 400), response.content
