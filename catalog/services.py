@@ -259,7 +259,16 @@ def product_update(*, product: Product, **changes: Any) -> Product:
     if unknown:
         raise TypeError(f"product_update() got unexpected fields: {sorted(unknown)}")
     locked = Product.objects.select_for_update().get(pk=product.pk)
-    changed = [field for field, value in changes.items() if getattr(locked, field) != value]
+
+    def current(field: str) -> Any:
+        # The category by id: comparing instances would load the old category first.
+        return locked.category_id if field == "category" else getattr(locked, field)
+
+    def given(field: str) -> Any:
+        value = changes[field]
+        return value.pk if field == "category" and isinstance(value, Category) else value
+
+    changed = [field for field in changes if current(field) != given(field)]
     for field in changed:
         setattr(locked, field, changes[field])
     if changed:
