@@ -6,6 +6,7 @@ until then the SQL they are expected to run, so the plan can be read with EXPLAI
 
 from __future__ import annotations
 
+import io
 import statistics
 import tempfile
 import time
@@ -117,7 +118,9 @@ def price_analytics_function() -> tuple[str, Callable[[], Any]]:
         def command() -> dict:
             with tempfile.TemporaryDirectory() as directory:
                 output = Path(directory) / "analytics.json"
-                call_command("price_analytics", "--format", "json", "--output", str(output), verbosity=0)
+                call_command(
+                    "price_analytics", "--format", "json", "--output", str(output), verbosity=0, stdout=io.StringIO()
+                )
                 return {"bytes": output.stat().st_size}
 
         return "manage.py price_analytics --format json", command
