@@ -90,6 +90,27 @@ class ProductSerializer(serializers.ModelSerializer):
     def get_currency(self, obj: Product) -> str:
         return shop_currency()
 
+    def to_representation(self, instance: Product) -> dict:
+        # The same fields and formats as the declared ones (the schema still comes from them), built
+        # directly: DRF's field-by-field walk cost GET /products (20 rows) about a quarter of its time.
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "sku": instance.sku,
+            "description": instance.description,
+            "price": _PRICE.to_representation(instance.price),
+            "currency": shop_currency(),
+            "stock": instance.stock,
+            "category": instance.category_id,
+            "is_active": instance.is_active,
+            "created_at": _DATETIME.to_representation(instance.created_at),
+            "updated_at": _DATETIME.to_representation(instance.updated_at),
+        }
+
+
+_PRICE = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+_DATETIME = serializers.DateTimeField()
+
 
 class ProductWriteSerializer(serializers.Serializer):
     """POST and PUT take every field (description and is_active have defaults); PATCH any of them."""
