@@ -1,10 +1,11 @@
-"""OpenAPI post-processing: document the problem responses every operation can give.
+"""drf-spectacular post-processing hooks.
 
-Each app documents its success responses (and any error it wants to describe itself);
-this hook adds, where an operation has not, the RFC 9457 problem responses the shared
-stack produces for it (authentication, permissions, lookups, throttling, body parsing),
-so clients and schema-driven tests (schemathesis' status-code and content-type checks)
-see every status the API really answers.
+`strip_trailing_slashes` lists resource paths as SPEC §3 writes them. `add_problem_responses`
+documents the problem responses every operation can give: each app documents its success
+responses (and any error it wants to describe itself); this hook adds, where an operation has
+not, the RFC 9457 problem responses the shared stack produces for it (authentication,
+permissions, lookups, throttling, body parsing), so clients and schema-driven tests
+(schemathesis' status-code and content-type checks) see every status the API really answers.
 """
 
 from __future__ import annotations
@@ -68,4 +69,17 @@ def add_problem_responses(result: dict, generator, request, public) -> dict:
                     str(status),
                     {"description": _DESCRIPTIONS[status], "content": {PROBLEM_MEDIA_TYPE: {"schema": reference}}},
                 )
+    return result
+
+
+def strip_trailing_slashes(result, generator, request, public):
+    """List resource paths as SPEC §3 writes them: `/api/v1/products`, not `/api/v1/products/`.
+
+    The routers accept an optional slash (`/?`), which drf-spectacular renders as `/`. Both
+    forms answer the same; the schema shows the canonical one. The API root keeps its slash.
+    """
+    paths = result.get("paths", {})
+    result["paths"] = {
+        (path.rstrip("/") if path.endswith("/") and path != "/api/v1/" else path): item for path, item in paths.items()
+    }
     return result

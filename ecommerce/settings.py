@@ -223,12 +223,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
-    # drf-spectacular's default hook (enums), then the problem responses every operation can give.
+    # drf-spectacular's default hook (enums), canonical paths, then the problem responses every operation can give.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "ecommerce.schema.strip_trailing_slashes",
         "ecommerce.schema.add_problem_responses",
     ],
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 SIMPLE_JWT = {
