@@ -119,7 +119,14 @@ def price_analytics_function() -> tuple[str, Callable[[], Any]]:
             with tempfile.TemporaryDirectory() as directory:
                 output = Path(directory) / "analytics.json"
                 call_command(
-                    "price_analytics", "--format", "json", "--output", str(output), verbosity=0, stdout=io.StringIO()
+                    "price_analytics",
+                    "--format",
+                    "json",
+                    "--output",
+                    str(output),
+                    verbosity=0,
+                    stdout=io.StringIO(),
+                    stderr=io.StringIO(),
                 )
                 return {"bytes": output.stat().st_size}
 
