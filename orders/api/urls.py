@@ -3,7 +3,9 @@ from rest_framework.routers import SimpleRouter
 
 from orders.api.views import CustomerOrderListView, OrderViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+# DRF turns any truthy `trailing_slash=` argument into "/", so set the optional slash after construction.
+router.trailing_slash = "/?"
 router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
