@@ -322,9 +322,10 @@ def test_a_real_deadlock_is_retried_and_the_order_goes_through():
     assert set(Product.objects.filter(pk__in=[p.pk for p in ballast]).values_list("stock", flat=True)) == {1}
 
 
-def _wait_until_lock_wait(connection_id: int) -> None:
+def _wait_until_lock_wait(connection_id: int, thread: threading.Thread, outcomes: dict) -> None:
     with connection.cursor() as cursor:
         for _ in range(500):
+            assert thread.is_alive(), outcomes
             cursor.execute(
                 "SELECT COUNT(*) FROM information_schema.innodb_trx "
                 "WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id = %s",
@@ -375,7 +376,9 @@ def test_a_twin_in_flight_waits_on_the_key_and_then_replays_or_is_refused(same_b
         second.start()
         while "second" not in ids:
             time.sleep(0.01)
-        _wait_until_lock_wait(ids["second"])  # blocked: on the product row, or on the key's unique index entry
+        _wait_until_lock_wait(
+            ids["second"], second, outcomes
+        )  # blocked: on the product row, or on the key's unique index entry
         let_first_commit.set()
         first.join(timeout=30)
         second.join(timeout=30)
