@@ -322,19 +322,19 @@ def test_a_real_deadlock_is_retried_and_the_order_goes_through():
     assert set(Product.objects.filter(pk__in=[p.pk for p in ballast]).values_list("stock", flat=True)) == {1}
 
 
-def _wait_until_lock_wait(connection_id: int, thread: threading.Thread, outcomes: dict) -> None:
+def _wait_until_blocked_in_the_database(connection_id: int, thread: threading.Thread, outcomes: dict) -> None:
+    """Until the connection has been inside one statement for a second (waiting for the first request)."""
     with connection.cursor() as cursor:
-        for _ in range(500):
+        for _ in range(300):
             assert thread.is_alive(), outcomes
             cursor.execute(
-                "SELECT COUNT(*) FROM information_schema.innodb_trx "
-                "WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id = %s",
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE id = %s AND info IS NOT NULL AND time >= 1",
                 [connection_id],
             )
             if cursor.fetchone()[0]:
                 return
-            time.sleep(0.02)
-    raise AssertionError("the second request never waited for a lock")
+            time.sleep(0.1)
+    raise AssertionError("the second request never waited for the first")
 
 
 @pytest.mark.parametrize("same_body", [True, False], ids=["same-body-replays", "other-body-422"])
@@ -376,9 +376,9 @@ def test_a_twin_in_flight_waits_on_the_key_and_then_replays_or_is_refused(same_b
         second.start()
         while "second" not in ids:
             time.sleep(0.01)
-        _wait_until_lock_wait(
+        _wait_until_blocked_in_the_database(
             ids["second"], second, outcomes
-        )  # blocked: on the product row, or on the key's unique index entry
+        )  # on the product row or the key's index entry
         let_first_commit.set()
         first.join(timeout=30)
         second.join(timeout=30)
