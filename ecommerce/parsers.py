@@ -20,16 +20,24 @@ def _finite_float(text: str) -> float:
 
 
 def _has_lone_surrogate(data: Any) -> bool:
-    if isinstance(data, str):
-        try:
-            data.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(data, dict):
-        return any(_has_lone_surrogate(key) or _has_lone_surrogate(value) for key, value in data.items())
-    if isinstance(data, list):
-        return any(_has_lone_surrogate(item) for item in data)
+    """Whether any string (key or value) in parsed JSON cannot be encoded as UTF-8.
+
+    Iterative: a document nested a few thousand levels deep parses fine but would overflow a
+    recursive walk.
+    """
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -47,9 +55,9 @@ class JSONParser(parsers.JSONParser):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
-            decoded = codecs.getreader(encoding)(stream)
-            data = json.load(
-                decoded,
+            text = codecs.getreader(encoding)(stream).read()
+            data = json.loads(
+                text,
                 parse_constant=json.strict_constant if self.strict else None,
                 parse_float=_finite_float,
             )
@@ -57,6 +65,7 @@ class JSONParser(parsers.JSONParser):
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
         except ValueError as error:
             raise ParseError(f"JSON parse error - {error}") from None
-        if _has_lone_surrogate(data):
+        # Only a \uD800-\uDFFF escape can produce a lone surrogate (the UTF-8 decoder refuses raw ones).
+        if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(data):
             raise ParseError("JSON parse error - a string holds an unpaired surrogate (not valid Unicode).")
         return data

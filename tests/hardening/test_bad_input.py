@@ -249,6 +249,8 @@ def kind_very_long_strings(body, schema: dict) -> Iterator[Request]:
 def kind_deep_nesting(body, schema: dict) -> Iterator[Request]:
     yield "array nesting", ("[" * DEEP + "]" * DEEP).encode(), "application/json"
     yield "object nesting", ('{"a":' * DEEP + "1" + "}" * DEEP).encode(), "application/json"
+    # Deep enough to hurt a recursive walk, shallow enough for the JSON decoder to accept.
+    yield "5,000 nested arrays", ("[" * 5000 + "]" * 5000).encode(), "application/json"
     for path, _value in _fields(body):
         nested = '{"a":' * 200 + "1" + "}" * 200
         yield f"{path}=<200 nested objects>", _replace(body, path, nested), "application/json"
