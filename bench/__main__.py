@@ -28,6 +28,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     data.add_argument("--customers", type=int, default=200, help="customers placing orders in the load run")
     data.add_argument("--hot-products", type=int, default=2_000, help="products POST /orders buys from")
     data.add_argument("--reseed", action="store_true", help="seed even if the database already holds the data")
+    data.add_argument(
+        "--fresh", action="store_true", help="drop and recreate the database first (after migrations were edited)"
+    )
     data.add_argument("--allow-any-database", action="store_true", help="let the bench wipe a non-bench database")
     load = parser.add_argument_group("load run")
     load.add_argument("--no-load", action="store_true", help="seed and time the analytics only")
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = database_config(os.environ.get("DATABASE_URL"), allow_any_database=args.allow_any_database)
     wrk = None if args.no_load else ensure_wrk()
-    ensure_database(config)
+    ensure_database(config, fresh=args.fresh)
     server_env = production_environment()
     os.environ.update(server_env)
     sys.path.insert(0, str(ROOT))

@@ -49,8 +49,9 @@ def database_config(url: str | None, *, allow_any_database: bool) -> dict:
     return config
 
 
-def ensure_database(config: dict) -> None:
-    """Create the database if the server has none by that name (utf8mb4, as the service expects)."""
+def ensure_database(config: dict, *, fresh: bool = False) -> None:
+    """Create the database if the server has none by that name (utf8mb4, as the service expects);
+    with `fresh`, drop it first."""
     import MySQLdb
 
     try:
@@ -68,6 +69,8 @@ def ensure_database(config: dict) -> None:
         ) from None
     with server.cursor() as cursor:
         name = config["NAME"].replace("`", "``")
+        if fresh:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
         cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     server.close()
 
