@@ -1,12 +1,6 @@
-from decimal import Decimal
-
 import pytest
-from django.db import transaction
 
 from notifications import sms
-from orders.models import Order, OrderLine
-from orders.signals import order_placed
-from tests.factories import CustomerFactory, ProductFactory
 from tests.notifications.fakes import API_KEY, FakeAfricasTalking, free_port, start_smtp
 
 
@@ -55,26 +49,3 @@ def smtp_server(settings):
     }
     yield handler
     controller.stop()
-
-
-def place_order(customer=None, *, lines: int = 2, fail_after_signal: bool = False) -> Order:
-    """An order placed the way `order_create` does it: rows, then `order_placed` inside the transaction."""
-    customer = customer or CustomerFactory()
-    with transaction.atomic():
-        products = [ProductFactory(price=Decimal("1499.50") + i) for i in range(lines)]
-        total = sum((p.price * (i + 1) for i, p in enumerate(products)), Decimal("0"))
-        order = Order.objects.create(customer=customer, total=total, currency="KES", note="Leave at the gate")
-        for i, product in enumerate(products):
-            OrderLine.objects.create(
-                order=order,
-                product=product,
-                product_name=product.name,
-                sku=product.sku,
-                unit_price=product.price,
-                quantity=i + 1,
-                line_total=product.price * (i + 1),
-            )
-        order_placed.send(sender=Order, order=order)
-        if fail_after_signal:
-            raise RuntimeError("the order failed after the signal")
-    return order

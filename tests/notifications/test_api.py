@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from notifications.models import Channel, Notification, NotificationStatus
-from tests.notifications.conftest import place_order
+from tests.notifications.helpers import place_order
 
 pytestmark = pytest.mark.django_db
 

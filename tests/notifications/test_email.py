@@ -5,8 +5,8 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
 from notifications.models import Channel, Notification, NotificationStatus
-from tests.notifications.conftest import place_order
 from tests.notifications.fakes import RecordingHandler
+from tests.notifications.helpers import place_order
 
 pytestmark = pytest.mark.django_db
 

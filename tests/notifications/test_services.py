@@ -12,8 +12,8 @@ from notifications.models import Channel, Notification, NotificationStatus
 from notifications.services import notification_resend, notification_retry_due, notification_send, retry_delay
 from notifications.sms import SmsSent
 from tests.factories import CustomerFactory
-from tests.notifications.conftest import place_order
 from tests.notifications.fakes import Reply, refused_recipient
+from tests.notifications.helpers import place_order
 
 pytestmark = pytest.mark.django_db
 
