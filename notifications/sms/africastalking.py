@@ -65,8 +65,9 @@ class SmsBackend(BaseSmsBackend):
     def _service(self) -> SMSService:
         service = SMSService(self.username, self.api_key)
         if self.api_url:
-            base = self.api_url.rstrip("/")
-            service._baseUrl = base if base.endswith("/version1") else base + "/version1"
+            # Accept the bare base URL, or one already ending in /version1 (or /version1/messaging).
+            base = self.api_url.rstrip("/").removesuffix("/messaging").removesuffix("/version1")
+            service._baseUrl = base + "/version1"
         return service
 
     def send(self, *, to: str, message: str) -> SmsSent:

@@ -165,6 +165,9 @@ def test_sandbox_username_selects_the_sdk_sandbox_url_and_api_url_overrides_it()
     assert sandbox._service()._make_url("/messaging") == "https://api.sandbox.africastalking.com/version1/messaging"
     assert production._service()._make_url("/messaging") == "https://api.africastalking.com/version1/messaging"
     assert proxied._service()._make_url("/messaging") == "http://proxy:8080/version1/messaging"
+    for url in ("http://proxy:8080/version1", "http://proxy:8080/version1/messaging/"):
+        full = AfricasTalkingBackend(username="shop", api_key="k", sender_id="", api_url=url)
+        assert full._service()._make_url("/messaging") == "http://proxy:8080/version1/messaging"
 
 
 def test_aliases_and_dotted_paths_select_backends(settings):
