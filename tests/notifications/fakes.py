@@ -121,6 +121,7 @@ class RecordingHandler:
     def __init__(self) -> None:
         self.messages: list[dict] = []
         self.refuse_rcpt = False
+        self.data_reply = ""  # e.g. "451 4.3.0 Try again later": refuse the message at DATA
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_rcpt:
@@ -129,6 +130,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.data_reply:
+            return self.data_reply
         self.messages.append(
             {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "data": envelope.content.decode()}
         )

@@ -74,3 +74,21 @@ def test_recipients_refused_is_permanent(locmem_sms, smtp_server, settings, djan
     assert email.status == NotificationStatus.FAILED and email.next_attempt_at is None
     assert "refused" in email.last_error
     assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "retryable"),
+    [("451 4.3.0 Mailbox busy, try again later", True), ("554 5.7.1 Message rejected as spam", False)],
+)
+def test_smtp_refusal_at_data_is_classified_by_its_code(
+    locmem_sms, smtp_server, reply, retryable, django_capture_on_commit_callbacks
+):
+    smtp_server.data_reply = reply
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place_order()
+
+    email = email_of(order)
+    assert email.status == NotificationStatus.FAILED
+    assert (email.next_attempt_at is not None) is retryable
+    assert reply[:3] in email.last_error
