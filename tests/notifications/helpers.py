@@ -34,10 +34,15 @@ def place_order(customer=None, *, lines: int = 2, fail_after_signal: bool = Fals
 
 
 def subprocess_place_order(phone: str) -> None:
-    """`manage.py shell -c` entry point: place an order, print what was recorded and queued."""
+    """`manage.py shell -c` entry point: place an order through `order_create`, print what was recorded
+    and queued."""
     from django_tasks_db.models import DBTaskResult
 
-    order = place_order(CustomerFactory(phone=phone))
+    from orders.services import order_create
+
+    product = ProductFactory(stock=5)
+    result = order_create(customer=CustomerFactory(phone=phone), items=[{"product": product.pk, "quantity": 2}])
+    order = result.order
     rows = list(order.notifications.order_by("channel").values("channel", "status"))
     print(json.dumps({"order": order.pk, "queued": DBTaskResult.objects.count(), "notifications": rows}))
 

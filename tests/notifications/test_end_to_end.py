@@ -11,11 +11,6 @@ from orders.models import Order
 from tests.factories import CustomerFactory, ProductFactory
 from tests.notifications.fakes import FakeAfricasTalking, Reply
 
-try:
-    from orders.services import order_create  # noqa: F401
-except ImportError:  # pragma: no cover - until the orders app lands
-    pytest.skip("orders.services.order_create is not there yet", allow_module_level=True)
-
 pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/orders"
 
@@ -83,3 +78,16 @@ def test_with_the_database_backend_order_creation_only_queues(
     assert response.status_code == 201
     assert DBTaskResult.objects.count() == 2
     assert fake_at.requests == [] and mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_commit_delivers_both_messages_within_the_request(at_settings, fake_at, mailoutbox):
+    customer = CustomerFactory(phone="+254722000333")
+
+    response = place_through_api(customer, ProductFactory(stock=5), quantity=3)
+
+    assert response.status_code == 201
+    rows = {n.channel: n for n in Notification.objects.filter(order_id=response.json()["id"])}
+    assert rows[Channel.SMS].status == NotificationStatus.SENT and rows[Channel.EMAIL].status == NotificationStatus.SENT
+    assert [r["form"]["to"] for r in fake_at.requests] == ["+254722000333"]
+    assert f"Total: KES {response.json()['total']}" in mailoutbox[0].body.replace(",", "")
