@@ -182,6 +182,7 @@ def _order_create_once(
         for order_line in order_lines:
             order_line.order = order
         OrderLine.objects.bulk_create(order_lines)
+        _cache_lines(order, order_lines)
         remaining = {pk: product.stock - quantities[pk] for pk, product in products.items()}
         for product in products.values():
             product.stock = F("stock") - quantities[product.pk]
@@ -192,6 +193,18 @@ def _order_create_once(
         order_placed.send(sender=Order, order=order)
         transaction.on_commit(lambda: _placed(order, line_count=len(order_lines)))
     return OrderCreateResult(order=order, replayed=False)
+
+
+def _cache_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Make `order.lines.all()` the lines just written, as `prefetch_related` would (no query).
+
+    The API renders the new order and the `order_placed` receivers read its lines from these objects
+    instead of selecting what this transaction has just inserted; they are in insertion (= id) order.
+    """
+    cached = order.lines.all()
+    cached._result_cache = lines
+    cached._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": cached}
 
 
 def _placed(order: Order, *, line_count: int) -> None:

