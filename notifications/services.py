@@ -8,6 +8,7 @@ with a conditional UPDATE before talking to any provider, so two workers never s
 import logging
 import smtplib
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, getaddresses, make_msgid
@@ -143,8 +144,22 @@ def notification_enqueue(*, notification_id: int, run_after: datetime | None = N
 
 
 def notification_enqueue_many(*, notification_ids: list[int]) -> None:
-    for notification_id in notification_ids:
-        notification_enqueue(notification_id=notification_id)
+    """Enqueue each delivery; with the database tasks backend, all the rows in one commit (one fsync).
+
+    A failure is logged and leaves the rows to `retry_notifications`, as for a single enqueue (in the
+    shared transaction it loses the batch's other rows too, which that job picks up the same way).
+    """
+    from django_tasks_db import DatabaseBackend
+
+    from notifications.tasks import notification_deliver
+
+    batched = len(notification_ids) > 1 and isinstance(notification_deliver.get_backend(), DatabaseBackend)
+    try:
+        with transaction.atomic() if batched else nullcontext():
+            for notification_id in notification_ids:
+                notification_enqueue(notification_id=notification_id)
+    except DatabaseError:
+        logger.exception("Could not enqueue notifications %s; retry_notifications will pick them up", notification_ids)
 
 
 # --- Delivery -------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from notifications.models import Channel, Notification, NotificationStatus
@@ -48,3 +50,20 @@ def test_transient_failure_queues_the_retry_with_run_after(
     assert retry.args_kwargs["args"] == [sms.pk]
     assert sms.next_attempt_at is not None
     assert abs(retry.run_after - sms.next_attempt_at) < timedelta(seconds=1)
+
+
+def test_order_commit_queues_its_tasks_in_one_transaction(
+    database_tasks, at_settings, fake_at, django_capture_on_commit_callbacks
+):
+    # One commit (one fsync) for both task rows instead of one each. Inside the test's transaction the
+    # enqueue's own transaction shows as a savepoint around the two INSERTs.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        place_order()
+
+    with CaptureQueriesContext(connection) as captured:
+        for callback in callbacks:
+            callback()
+
+    statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
+    assert statements == ["SAVEPOINT", "INSERT", "INSERT", "RELEASE"]
+    assert DBTaskResult.objects.count() == 2
