@@ -338,7 +338,9 @@ TASKS = {
 # (notifications section)
 
 # --- Admin --------------------------------------------------------------------
-# (admin section)
+# The shop's AdminSite (ecommerce/admin_site.py: price analytics page, OpenID Connect login link when
+# OIDC_RP_CLIENT_ID is set) takes the place of django.contrib.admin's default site.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "ecommerce.admin_site.ShopAdminConfig"
 
 # --- Benchmark ----------------------------------------------------------------
 # (bench section)
