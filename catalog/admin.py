@@ -19,6 +19,7 @@ class CategoryAdmin(DraggableMPTTAdmin):
     expand_tree_by_default = True
     # The whole tree on one page, so drag and drop can reach every node.
     list_per_page = 2000
+    show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
         queryset = super().get_queryset(request)

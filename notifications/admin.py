@@ -27,7 +27,6 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("channel", "status", "created_at")
     search_fields = ("=order__id", "recipient", "provider_message_id")
     readonly_fields = [field.name for field in Notification._meta.fields]
-    date_hierarchy = "created_at"
     actions = ("resend",)
     show_full_result_count = False
 
