@@ -19,3 +19,25 @@ def admin_site_client(client, superuser):
 def _fast_password_hashing(settings):
     # The list tests create hundreds of users; PBKDF2's deliberate slowness is not what they test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for one browser test module (module scope: see tests/admin/browser.py for why not session)."""
+    from tests.admin.browser import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) on the live server; JavaScript errors collected in page.js_errors."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    yield page
+    context.close()
