@@ -57,6 +57,10 @@ class UserAdmin(DjangoUserAdmin):
     show_full_result_count = False
     readonly_fields = ("last_login", "date_joined")
 
+    def get_inlines(self, request: HttpRequest, obj: User | None):
+        # Adding a user asks only for the login; a customer profile can be added on the next page.
+        return self.inlines if obj is not None else ()
+
     @admin.display(description="Name", ordering="customer__last_name")
     def full_name(self, user: User) -> str:
         customer = getattr(user, "customer", None)

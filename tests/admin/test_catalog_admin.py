@@ -1,0 +1,145 @@
+"""The catalog's back office: subtree filter and counts, stock filter, bulk activation, inline price/stock edits."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Product
+from tests.factories import CategoryFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTS = reverse("admin:catalog_product_changelist")
+
+
+@pytest.fixture
+def tree():
+    """electronics > phones > android, electronics > laptops, and a separate root `books`."""
+    electronics = CategoryFactory(name="Electronics")
+    phones = CategoryFactory(name="Phones", parent=electronics)
+    android = CategoryFactory(name="Android", parent=phones)
+    laptops = CategoryFactory(name="Laptops", parent=electronics)
+    books = CategoryFactory(name="Books")
+    return {"electronics": electronics, "phones": phones, "android": android, "laptops": laptops, "books": books}
+
+
+def listed_skus(response) -> set[str]:
+    return {product.sku for product in response.context["cl"].result_list}
+
+
+def test_category_filter_includes_every_descendant_and_nothing_else(admin_site_client, tree):
+    ProductFactory(sku="ANDROID-1", category=tree["android"])
+    ProductFactory(sku="PHONE-1", category=tree["phones"])
+    ProductFactory(sku="LAPTOP-1", category=tree["laptops"])
+    ProductFactory(sku="BOOK-1", category=tree["books"])
+
+    by_phones = admin_site_client.get(PRODUCTS, {"category": tree["phones"].pk})
+    by_electronics = admin_site_client.get(PRODUCTS, {"category": tree["electronics"].pk})
+    by_books = admin_site_client.get(PRODUCTS, {"category": tree["books"].pk})
+
+    assert listed_skus(by_phones) == {"ANDROID-1", "PHONE-1"}
+    assert listed_skus(by_electronics) == {"ANDROID-1", "PHONE-1", "LAPTOP-1"}
+    assert listed_skus(by_books) == {"BOOK-1"}
+
+
+def test_category_filter_with_an_unknown_or_malformed_id_lists_nothing_and_does_not_fail(admin_site_client, tree):
+    ProductFactory(category=tree["books"])
+
+    unknown = admin_site_client.get(PRODUCTS, {"category": 999999})
+    malformed = admin_site_client.get(PRODUCTS, {"category": "abc"})
+
+    assert unknown.status_code == malformed.status_code == 200
+    assert listed_skus(unknown) == listed_skus(malformed) == set()
+
+
+def test_stock_and_active_filters(admin_site_client, tree):
+    ProductFactory(sku="EMPTY", stock=0, category=tree["books"])
+    ProductFactory(sku="STOCKED", stock=3, category=tree["books"])
+    ProductFactory(sku="HIDDEN", stock=3, is_active=False, category=tree["books"])
+
+    out = admin_site_client.get(PRODUCTS, {"stock": "out"})
+    active_in_stock = admin_site_client.get(PRODUCTS, {"stock": "in", "is_active__exact": "1"})
+
+    assert listed_skus(out) == {"EMPTY"}
+    assert listed_skus(active_in_stock) == {"STOCKED"}
+
+
+def test_search_by_sku_name_and_description(admin_site_client, tree):
+    ProductFactory(sku="ABC-1", name="Kettle", description="boils water", category=tree["books"])
+    ProductFactory(sku="XYZ-2", name="Toaster", description="browns bread", category=tree["books"])
+
+    assert listed_skus(admin_site_client.get(PRODUCTS, {"q": "abc-1"})) == {"ABC-1"}
+    assert listed_skus(admin_site_client.get(PRODUCTS, {"q": "toast"})) == {"XYZ-2"}
+    assert listed_skus(admin_site_client.get(PRODUCTS, {"q": "bread"})) == {"XYZ-2"}
+
+
+def test_category_tree_shows_product_counts_over_each_subtree(admin_site_client, tree):
+    ProductFactory.create_batch(2, category=tree["android"])
+    ProductFactory(category=tree["phones"])
+    ProductFactory(category=tree["laptops"], is_active=False)
+
+    response = admin_site_client.get(reverse("admin:catalog_category_changelist"))
+
+    counts = {category.name: category.subtree_product_total for category in response.context["cl"].result_list}
+    assert counts == {"Electronics": 4, "Phones": 3, "Android": 2, "Laptops": 1, "Books": 0}
+
+
+def test_bulk_deactivate_and_activate(admin_site_client, tree):
+    first, second = ProductFactory.create_batch(2, category=tree["books"])
+    untouched = ProductFactory(category=tree["books"])
+
+    response = admin_site_client.post(
+        PRODUCTS, {"action": "deactivate", "_selected_action": [first.pk, second.pk]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "2 product(s) deactivated." in [str(message) for message in response.context["messages"]]
+    assert list(Product.objects.filter(is_active=False).order_by("pk")) == [first, second]
+    untouched.refresh_from_db()
+    assert untouched.is_active
+
+    admin_site_client.post(PRODUCTS, {"action": "activate", "_selected_action": [first.pk]})
+
+    assert list(Product.objects.filter(is_active=False)) == [second]
+
+
+def changelist_formset_data(products, **changes) -> dict:
+    data = {
+        "form-TOTAL_FORMS": str(len(products)),
+        "form-INITIAL_FORMS": str(len(products)),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for index, product in enumerate(products):
+        data[f"form-{index}-id"] = str(product.pk)
+        data[f"form-{index}-price"] = str(changes.get(f"{index}-price", product.price))
+        data[f"form-{index}-stock"] = str(changes.get(f"{index}-stock", product.stock))
+    return data
+
+
+def test_price_and_stock_are_editable_in_the_list(admin_site_client, tree):
+    product = ProductFactory(category=tree["books"], price=Decimal("10.00"), stock=1)
+
+    response = admin_site_client.post(
+        PRODUCTS, changelist_formset_data([product], **{"0-price": "12.34", "0-stock": "7"})
+    )
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.price, product.stock) == (Decimal("12.34"), 7)
+
+
+@pytest.mark.parametrize(("price", "stock"), [("-1.00", "1"), ("1.001", "1"), ("1.00", "-3"), ("abc", "x")])
+def test_invalid_inline_edits_are_refused_and_change_nothing(admin_site_client, tree, price, stock):
+    product = ProductFactory(category=tree["books"], price=Decimal("10.00"), stock=1)
+
+    response = admin_site_client.post(
+        PRODUCTS, changelist_formset_data([product], **{"0-price": price, "0-stock": stock})
+    )
+
+    assert response.status_code == 200
+    assert response.context["cl"].formset.errors
+    product.refresh_from_db()
+    assert (product.price, product.stock) == (Decimal("10.00"), 1)
