@@ -6,8 +6,10 @@ import logging
 import re
 import time
 import uuid
+from io import BytesIO
 
 from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 
 from ecommerce.api import problem_json_response
@@ -83,10 +85,13 @@ class BodySizeLimitMiddleware:
         if length > limit:
             return _too_large(limit)
         if not length and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # WSGI gives a chunked body no Content-Length, so Django would see it as empty:
+            # read it here (bounded) and hand it on with its real length.
             body = request.META["wsgi.input"].read(limit + 1)
             if len(body) > limit:
                 return _too_large(limit)
-            request._body = body
+            request.META["CONTENT_LENGTH"] = str(len(body))
+            request._stream = LimitedStream(BytesIO(body), len(body))
         return self.get_response(request)
 
 

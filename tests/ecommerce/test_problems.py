@@ -1,5 +1,6 @@
 """Every error under /api/ is an RFC 9457 problem (SPEC §3)."""
 
+import io
 import json
 
 import pytest
@@ -77,6 +78,7 @@ def test_chunked_body_over_the_limit_is_413(settings):
         content_type="application/json",
         headers={"Transfer-Encoding": "chunked"},
         CONTENT_LENGTH="",
+        **{"wsgi.input": io.BytesIO(b"{" + b" " * 200 + b"}")},
     )
 
     assert_problem(response, 413)
