@@ -54,7 +54,7 @@ def bar_chart_svg(bars: Sequence[tuple[str, Decimal]], *, currency: str, title: 
     bar_markup = []
     for index, (label, value) in enumerate(bars):
         y = CHART_PADDING + index * row_height
-        width = max(int(plot_width * value / largest), 1) if largest > 0 else 1
+        width = max(round(plot_width * value / largest), 1) if largest > 0 else 1
         amount = f"{currency} {value:,.2f}"
         bar_markup.append(
             format_html(
