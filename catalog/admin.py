@@ -1,7 +1,8 @@
 """Back office for the catalog: the category tree (drag and drop) and the product list."""
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from mptt.admin import DraggableMPTTAdmin
 
@@ -22,11 +23,21 @@ class CategoryAdmin(DraggableMPTTAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        queryset = super().get_queryset(request)
-        # One query for the tree and every node's product count over its whole subtree.
-        return Category.objects.add_related_count(
-            queryset, Product, "category", "subtree_product_total", cumulative=True
+        # Every node's product count over its whole subtree, in the tree's one query. Not mptt's
+        # add_related_count(cumulative=True): it nests the correlated filter inside a derived table, which
+        # MariaDB rejects ("Unknown column catalog_category.lft"); this is one correlated aggregate instead.
+        subtree_count = (
+            Product.objects.filter(
+                category__tree_id=OuterRef("tree_id"),
+                category__lft__gte=OuterRef("lft"),
+                category__lft__lte=OuterRef("rght"),
+            )
+            .order_by()
+            .values("category__tree_id")
+            .annotate(total=Count("pk"))
+            .values("total")
         )
+        return super().get_queryset(request).annotate(subtree_product_total=Coalesce(Subquery(subtree_count), 0))
 
     @admin.display(description="Products (subtree)", ordering="subtree_product_total")
     def subtree_product_count(self, category: Category) -> int:
