@@ -340,7 +340,7 @@ TASKS = {
 # --- Admin --------------------------------------------------------------------
 # The shop's AdminSite (ecommerce/admin_site.py: price analytics page, OpenID Connect login link when
 # OIDC_RP_CLIENT_ID is set) takes the place of django.contrib.admin's default site.
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "ecommerce.admin_site.ShopAdminConfig"
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "ecommerce.admin_apps.ShopAdminConfig"
 
 # --- Benchmark ----------------------------------------------------------------
 # (bench section)
