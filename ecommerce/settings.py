@@ -315,7 +315,37 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [a.strip() for a in env.list("DJANGO_ADMINS", default=[])]
 
 # --- Customers, JWT extras and OpenID Connect (customers app) ----------------
-# (customers section)
+# API bearer tokens: our JWTs, or (when OIDC is configured) the provider's access tokens.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "customers.authentication.BearerTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+# Inert (authenticates nobody) unless the OIDC_* settings below name a provider.
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "customers.oidc.CustomerOIDCBackend"]
+# Phones must be E.164 (+254...): no default region to guess a country from.
+PHONENUMBER_DEFAULT_REGION = None
+
+# OpenID Connect (mozilla-django-oidc). Empty client id or endpoints: OIDC is off.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="") or None
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_VERIFY_SSL = env.bool("OIDC_VERIFY_SSL", default=True)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=5)
+OIDC_CREATE_USER = True
+# How long the API trusts a provider access token it has validated (seconds).
+OIDC_API_TOKEN_CACHE_SECONDS = env.int("OIDC_API_TOKEN_CACHE_SECONDS", default=60)
+OIDC_AUTHENTICATE_CLASS = "customers.oidc.OIDCAuthenticateView"
+OIDC_CALLBACK_CLASS = "customers.oidc.OIDCCallbackView"
+# Where the browser lands after an OIDC login (a `?next=` on /oidc/authenticate/ wins) or a failed one.
+LOGIN_REDIRECT_URL = env.str("OIDC_LOGIN_REDIRECT_URL", default="/api/v1/")
+LOGIN_REDIRECT_URL_FAILURE = env.str("OIDC_LOGIN_REDIRECT_URL_FAILURE", default="/admin/login/")
 
 # --- Catalog ------------------------------------------------------------------
 # (catalog section)

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import re_path
+from rest_framework.routers import SimpleRouter
+
+from customers.api.views import CustomerViewSet, LoginView, LogoutView, RefreshView
+
+router = SimpleRouter()
+# DRF turns the constructor argument into a bool; set the optional slash directly.
+router.trailing_slash = "/?"
+router.register("customers", CustomerViewSet, basename="customer")
+
+urlpatterns = [
+    re_path(r"^auth/login/?$", LoginView.as_view(), name="auth-login"),
+    re_path(r"^auth/refresh/?$", RefreshView.as_view(), name="auth-refresh"),
+    re_path(r"^auth/logout/?$", LogoutView.as_view(), name="auth-logout"),
+    *router.urls,
+]

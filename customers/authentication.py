@@ -1,0 +1,92 @@
+"""The API's bearer authentication: our own JWTs, else (when configured) the OpenID provider's tokens.
+
+simplejwt's JWTAuthentication raises on any token it cannot decode, so it cannot simply be
+listed beside an OIDC class. This one class decides: a token that is one of ours (a JWT in our
+algorithm carrying simplejwt's `token_type` claim) is judged by simplejwt alone, and is never
+sent to the provider; any other token is asked of the provider's userinfo endpoint when OIDC is
+configured, the answer (the matched user's id) cached for `OIDC_API_TOKEN_CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import jwt
+import requests
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import SuspiciousOperation
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from customers.oidc import CustomerOIDCBackend, oidc_is_configured
+
+logger = logging.getLogger(__name__)
+
+CACHE_PREFIX = "oidc:bearer:"
+
+
+class ProviderUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The identity provider could not be reached to validate the token."
+    default_code = "identity_provider_unavailable"
+
+
+def _is_our_token(raw_token: bytes) -> bool:
+    try:
+        header = jwt.get_unverified_header(raw_token)
+        payload = jwt.decode(raw_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    return header.get("alg") == jwt_settings.ALGORITHM and jwt_settings.TOKEN_TYPE_CLAIM in payload
+
+
+class BearerTokenAuthentication(JWTAuthentication):
+    """`Authorization: Bearer <token>`: our JWT, or an access token of the configured OpenID provider."""
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        try:
+            validated = self.get_validated_token(raw_token)
+        except InvalidToken:
+            if not oidc_is_configured() or _is_our_token(raw_token):
+                raise
+            return self._authenticate_with_provider(raw_token.decode("latin-1")), None
+        return self.get_user(validated), validated
+
+    def _authenticate_with_provider(self, token: str):
+        key = CACHE_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+        user_model = get_user_model()
+        user_id = cache.get(key)
+        if user_id is not None:
+            user = user_model.objects.filter(pk=user_id, is_active=True).first()
+            if user is not None:
+                return user
+        backend = CustomerOIDCBackend()
+        try:
+            user = backend.get_or_create_user(token, None, None)
+        except requests.HTTPError as error:
+            status = error.response.status_code if error.response is not None else None
+            if status in (400, 401, 403):
+                raise exceptions.AuthenticationFailed("The access token is invalid or expired.") from None
+            logger.warning("identity provider answered %s to a userinfo request", status)
+            raise ProviderUnavailable() from None
+        except requests.RequestException as error:
+            logger.warning("identity provider unreachable: %s", type(error).__name__)
+            raise ProviderUnavailable() from None
+        except SuspiciousOperation:
+            # Claims not acceptable: no email, or the provider has not verified it.
+            raise exceptions.AuthenticationFailed("The identity provider did not vouch for a verified email.") from None
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed("This account is not allowed to sign in.")
+        cache.set(key, user.pk, settings.OIDC_API_TOKEN_CACHE_SECONDS)
+        return user

@@ -1,0 +1,86 @@
+"""Gunicorn settings for the image (and `make bench`), read from the environment.
+
+Every variable is listed with its default in `.env.example`. Prometheus counters live in each worker
+process; multiprocess mode (PROMETHEUS_MULTIPROC_DIR) lets `/metrics` add them up across workers.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8080)}"
+workers = _int("GUNICORN_WORKERS", 2)
+# More than one thread selects the gthread worker: requests waiting on the database overlap.
+threads = _int("GUNICORN_THREADS", 4)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycling workers bounds the damage of a slow leak; jitter keeps them from restarting together.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+wsgi_app = "ecommerce.wsgi:application"
+# The heartbeat file on tmpfs: on a disk-backed /tmp, fchmod can stall a worker.
+_shm = "/dev/shm"  # noqa: S108 (tmpfs for gunicorn's own heartbeat file, as its docs advise)
+worker_tmp_dir = _shm if os.path.isdir(_shm) and os.access(_shm, os.W_OK) else None
+# The control socket (gunicorn 25+) would live under $HOME, which is read-only in the pods; unused here.
+control_socket_disable = True
+# The request log is the application's own JSON line (ecommerce.request); gunicorn's would duplicate it.
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+_json = os.environ.get("LOG_FORMAT", "json") != "text"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "ecommerce.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json" if _json else "text",
+        },
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
+
+# Prometheus multiprocess mode. Must be in the environment before any worker imports prometheus_client,
+# so it is set here, in the master, before the workers fork. A directory given by the operator is
+# emptied at start (files of dead processes from a previous run would be added up forever); without
+# one, a private directory is made and removed at exit.
+_own_multiproc_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_multiproc_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ecommerce-prometheus-")
+_multiproc_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+
+def on_starting(server):
+    _multiproc_dir.mkdir(parents=True, exist_ok=True)
+    for stale in _multiproc_dir.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges are dropped; its counters stay in the sum.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_multiproc_dir:
+        shutil.rmtree(_multiproc_dir, ignore_errors=True)
