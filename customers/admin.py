@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from customers import services
 from customers.models import Customer, User
-from ecommerce.admin_site import format_datetime, format_money
+from ecommerce.admin_site import adopt, format_datetime, format_money
 from orders.models import Order
 
 RECENT_ORDERS_SHOWN = 10
@@ -30,21 +31,13 @@ class UserChangeAdminForm(UserChangeForm):
         field_classes = {}
 
 
-class CustomerInline(admin.StackedInline):
-    model = Customer
-    fields = ("first_name", "last_name", "phone")
-    can_delete = False
-    extra = 0
-    max_num = 1
-
-
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationForm
-    inlines = (CustomerInline,)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
+        ("Customer profile", {"fields": ("customer_link",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -55,11 +48,16 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "customer__first_name", "customer__last_name", "customer__phone")
     ordering = ("email",)
     show_full_result_count = False
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "customer_link")
 
-    def get_inlines(self, request: HttpRequest, obj: User | None):
-        # Adding a user asks only for the login; a customer profile can be added on the next page.
-        return self.inlines if obj is not None else ()
+    @admin.display(description="Customer")
+    def customer_link(self, user: User) -> str:
+        customer = getattr(user, "customer", None)
+        if customer is None:
+            return "None (staff only)"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:customers_customer_change", args=[customer.pk]), customer
+        )
 
     @admin.display(description="Name", ordering="customer__last_name")
     def full_name(self, user: User) -> str:
@@ -99,8 +97,14 @@ class CustomerAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(order_count=Coalesce(Subquery(order_count), 0))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # A customer is a user's profile: add the user (Users page) or let them register through the API.
+        # Customers register through the API (POST /customers) or sign in through OpenID Connect.
         return False
+
+    def save_model(self, request: HttpRequest, obj: Customer, form, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in ("first_name", "last_name")}
+        if "phone" in form.changed_data:
+            fields["phone"] = str(form.cleaned_data["phone"] or "")
+        adopt(obj, services.customer_update(customer=obj, **fields))
 
     @admin.display(description="Email", ordering="user__email")
     def email(self, customer: Customer) -> str:

@@ -78,3 +78,32 @@ def test_staff_add_a_user_by_email_with_a_password(admin_site_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     user = User.objects.get(email="new.staff@example.com")
     assert user.check_password("a-long-enough-passphrase")
+
+
+def test_staff_edit_a_customers_profile(admin_site_client, wanjiru):
+    response = admin_site_client.post(
+        reverse("admin:customers_customer_change", args=[wanjiru.pk]),
+        {"first_name": "Wanjiru", "last_name": "Njoroge", "phone": "+254733000333"},
+    )
+
+    assert response.status_code == 302
+    wanjiru.refresh_from_db()
+    assert (wanjiru.last_name, str(wanjiru.phone)) == ("Njoroge", "+254733000333")
+
+
+def test_an_invalid_phone_is_refused_and_changes_nothing(admin_site_client, wanjiru):
+    response = admin_site_client.post(
+        reverse("admin:customers_customer_change", args=[wanjiru.pk]),
+        {"first_name": "Wanjiru", "last_name": "Kamau", "phone": "not a phone"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["phone"]
+    wanjiru.refresh_from_db()
+    assert str(wanjiru.phone) == "+254711000111"
+
+
+def test_the_user_page_links_the_customer_profile(admin_site_client, wanjiru):
+    response = admin_site_client.get(reverse("admin:customers_user_change", args=[wanjiru.pk]))
+
+    assert reverse("admin:customers_customer_change", args=[wanjiru.pk]) in response.content.decode()
