@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from mptt.models import MPTTModel, TreeForeignKey
 
+from catalog.querysets import ProductQuerySet
+
 
 class Category(MPTTModel):
     """A node of the category tree (django-mptt: lft/rght/tree_id/level).
@@ -24,9 +26,29 @@ class Category(MPTTModel):
             # since NULLs are distinct in a unique index and MySQL has no partial indexes.
             models.UniqueConstraint(fields=["parent", "slug"], name="category_unique_slug_per_parent"),
         ]
+        indexes = [
+            # A subtree is one (tree_id, lft BETWEEN lft AND rght) range: price stats, subtree filters
+            # and tree reads in preorder all scan this index.
+            models.Index(fields=["tree_id", "lft"], name="category_tree_lft_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CategoryTreeLock(models.Model):
+    """One row whose `SELECT ... FOR UPDATE` serialises every write of the category tree.
+
+    The row is created after every `migrate` (post_migrate, `catalog.apps`).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = "category tree lock"
+
+    def __str__(self) -> str:
+        return "category tree lock"
 
 
 class Product(models.Model):
@@ -39,6 +61,8 @@ class Product(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

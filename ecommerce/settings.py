@@ -348,7 +348,10 @@ LOGIN_REDIRECT_URL = env.str("OIDC_LOGIN_REDIRECT_URL", default="/api/v1/")
 LOGIN_REDIRECT_URL_FAILURE = env.str("OIDC_LOGIN_REDIRECT_URL_FAILURE", default="/admin/login/")
 
 # --- Catalog ------------------------------------------------------------------
-# (catalog section)
+# `seed_demo_data`'s users (admin@example.com, customer@example.com). Development defaults only in debug;
+# with debug off the command refuses to run until both are set.
+DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="demo-admin-pass" if DEBUG else "")
+DEMO_CUSTOMER_PASSWORD = env.str("DEMO_CUSTOMER_PASSWORD", default="demo-customer-pass" if DEBUG else "")
 
 # --- Orders -------------------------------------------------------------------
 # (orders section)

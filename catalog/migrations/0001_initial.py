@@ -30,6 +30,15 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='CategoryTreeLock',
+            fields=[
+                ('id', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+            ],
+            options={
+                'verbose_name': 'category tree lock',
+            },
+        ),
+        migrations.CreateModel(
             name='Product',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -50,6 +59,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='category',
             constraint=models.UniqueConstraint(fields=('parent', 'slug'), name='category_unique_slug_per_parent'),
+        ),
+        migrations.AddIndex(
+            model_name='category',
+            index=models.Index(fields=['tree_id', 'lft'], name='category_tree_lft_idx'),
         ),
         migrations.AddIndex(
             model_name='product',

@@ -1,0 +1,116 @@
+"""Shapes of the catalog API. Business rules live in `catalog.services`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from catalog.models import Category, Product
+
+MAX_STOCK = 2_147_483_647
+MONEY_MAX_DIGITS = Product._meta.get_field("price").max_digits
+
+
+def shop_currency() -> str:
+    return settings.SHOP_CURRENCY
+
+
+# --- Categories ---------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "parent", "level"]
+        read_only_fields = fields
+
+
+class CategoryCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+
+
+class CategoryUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+
+
+class CategoryTreeNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    parent = serializers.IntegerField(allow_null=True)
+    level = serializers.IntegerField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["children"] = CategoryTreeNodeSerializer(many=True)
+        return fields
+
+
+class PriceStatsSerializer(serializers.Serializer):
+    category = serializers.IntegerField(source="category_id")
+    product_count = serializers.IntegerField()
+    average_price = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, allow_null=True)
+    min_price = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, allow_null=True)
+    max_price = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, allow_null=True)
+    currency = serializers.SerializerMethodField()
+
+    def get_currency(self, obj) -> str:
+        return shop_currency()
+
+
+# --- Products -----------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "sku",
+            "description",
+            "price",
+            "currency",
+            "stock",
+            "category",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_currency(self, obj: Product) -> str:
+        return shop_currency()
+
+
+class ProductWriteSerializer(serializers.Serializer):
+    """POST and PUT take every field (description and is_active have defaults); PATCH any of them."""
+
+    name = serializers.CharField(max_length=200)
+    sku = serializers.CharField(
+        max_length=64,
+        validators=[UniqueValidator(queryset=Product.objects.all(), message="A product with this SKU already exists.")],
+    )
+    description = serializers.CharField(allow_blank=True, required=False, default="", max_length=20_000)
+    price = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, min_value=Decimal(0))
+    stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    is_active = serializers.BooleanField(required=False, default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            # The product's own SKU is not a clash with itself.
+            self.fields["sku"].validators = [
+                UniqueValidator(
+                    queryset=Product.objects.exclude(pk=self.instance.pk),
+                    message="A product with this SKU already exists.",
+                )
+            ]

@@ -1,0 +1,35 @@
+"""Domain errors of the catalog; the API renders them as problem details (ecommerce.api)."""
+
+from rest_framework import status
+
+from ecommerce.api import DomainError
+
+
+class CatalogValidationError(DomainError):
+    """Input that is well-formed but breaks a catalog rule (400, with `errors` per field)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "validation_error"
+    title = "Invalid input"
+
+
+class CategoryMoveInvalid(CatalogValidationError):
+    """Moving a category under itself or one of its descendants would make a cycle."""
+
+
+class CategoryHasProducts(DomainError):
+    code = "category_has_products"
+    title = "Category still has products"
+
+
+class ProductInUse(DomainError):
+    code = "product_in_use"
+    title = "Product is referenced"
+
+
+class CategoryTreeCorrupt(DomainError):
+    """`check_category_tree --repair` could not make the tree valid (e.g. a cycle in parent links)."""
+
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    code = "category_tree_corrupt"
+    title = "Category tree is corrupt"
