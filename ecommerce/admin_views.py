@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog import selectors
 from catalog.models import Category
 
 CHART_WIDTH = 760
@@ -90,15 +91,13 @@ def bar_chart_svg(bars: Sequence[tuple[str, Decimal]], *, currency: str, title: 
 
 def price_analytics_view(request: HttpRequest) -> HttpResponse:
     """Staff with permission to view categories: per-category table and chart, filterable by parent and depth."""
-    from catalog import selectors
-
     if not request.user.has_perm("catalog.view_category"):
         raise PermissionDenied
     form = PriceAnalyticsFilterForm(request.GET or None)
     parent, depth = None, None
     if form.is_valid():
         parent, depth = form.cleaned_data["parent"], form.cleaned_data["depth"]
-    rows = selectors.category_price_analytics(category=parent, depth=depth)
+    rows = selectors.category_price_analytics(root=parent, max_depth=depth)
     currency = settings.SHOP_CURRENCY
     chart = bar_chart_svg(
         [(row.path, row.average_price) for row in rows if row.average_price is not None],

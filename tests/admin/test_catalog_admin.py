@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import Product
+from catalog.models import Category, Product
 from tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,127 @@ def test_invalid_inline_edits_are_refused_and_change_nothing(admin_site_client, 
     assert response.context["cl"].formset.errors
     product.refresh_from_db()
     assert (product.price, product.stock) == (Decimal("10.00"), 1)
+
+
+# --- writes go through catalog.services (the tree lock, derived slugs, protected deletes) ---
+
+CATEGORIES = reverse("admin:catalog_category_changelist")
+
+
+def test_adding_a_category_derives_its_slug_under_the_tree_lock(admin_site_client, tree):
+    response = admin_site_client.post(
+        reverse("admin:catalog_category_add"), {"name": "Feature Phones", "parent": tree["phones"].pk}
+    )
+
+    assert response.status_code == 302
+    created = Category.objects.get(name="Feature Phones")
+    assert (created.slug, created.parent_id, created.level) == ("feature-phones", tree["phones"].pk, 2)
+
+
+def test_a_sibling_with_the_same_name_is_a_form_error(admin_site_client, tree):
+    response = admin_site_client.post(
+        reverse("admin:catalog_category_add"), {"name": "android", "parent": tree["phones"].pk}
+    )
+
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["adminform"].form.errors["name"])
+    assert Category.objects.filter(name__iexact="android").count() == 1
+
+
+def test_a_category_cannot_be_moved_under_its_own_descendant(admin_site_client, tree):
+    response = admin_site_client.post(
+        reverse("admin:catalog_category_change", args=[tree["electronics"].pk]),
+        {"name": "Electronics", "parent": tree["android"].pk},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["parent"]
+    tree["electronics"].refresh_from_db()
+    assert tree["electronics"].parent_id is None
+
+
+def move(client, category, target, position):
+    return client.post(
+        CATEGORIES, {"cmd": "move_node", "cut_item": category.pk, "pasted_on": target.pk, "position": position}
+    )
+
+
+def test_drag_and_drop_moves_a_whole_subtree(admin_site_client, tree):
+    ProductFactory(category=tree["android"])
+
+    inside = move(admin_site_client, tree["phones"], tree["books"], "last-child")
+    tree["android"].refresh_from_db()
+    beside = move(admin_site_client, tree["laptops"], tree["books"], "right")
+    tree["laptops"].refresh_from_db()
+
+    assert inside.content == b"OK, moved."
+    assert Category.objects.get(pk=tree["phones"].pk).parent_id == tree["books"].pk
+    assert (tree["android"].level, tree["android"].tree_id) == (2, tree["books"].tree_id)
+    assert beside.content == b"OK, moved."
+    assert (tree["laptops"].parent_id, tree["laptops"].level) == (None, 0)
+    counts = admin_site_client.get(CATEGORIES).context["cl"].result_list
+    assert {c.name: c.subtree_product_total for c in counts}["Books"] == 1
+
+
+def test_drag_and_drop_into_its_own_subtree_is_refused(admin_site_client, tree):
+    response = move(admin_site_client, tree["electronics"], tree["android"], "last-child")
+
+    assert response.content == b"FAIL, invalid move."
+    tree["electronics"].refresh_from_db()
+    assert tree["electronics"].parent_id is None
+    messages = [str(m) for m in admin_site_client.get(CATEGORIES).context["messages"]]
+    assert any("descendants" in message for message in messages)
+
+
+def test_deleting_a_subtree_without_products(admin_site_client, tree):
+    response = admin_site_client.post(
+        CATEGORIES,
+        {"action": "delete_selected", "post": "yes", "_selected_action": [tree["electronics"].pk, tree["phones"].pk]},
+    )
+
+    assert response.status_code == 302
+    assert set(Category.objects.values_list("name", flat=True)) == {"Books"}
+
+
+def test_a_category_with_products_in_its_subtree_is_not_deleted(admin_site_client, tree):
+    ProductFactory(category=tree["android"])
+
+    response = admin_site_client.post(
+        CATEGORIES, {"action": "delete_selected", "post": "yes", "_selected_action": [tree["electronics"].pk]}
+    )
+
+    assert response.status_code == 200  # Django's "cannot delete: protected objects" page
+    assert Category.objects.count() == 5
+
+
+def test_adding_a_product_through_the_admin(admin_site_client, tree):
+    response = admin_site_client.post(
+        reverse("admin:catalog_product_add"),
+        {
+            "sku": "KETTLE-1",
+            "name": "Kettle",
+            "description": "",
+            "category": tree["books"].pk,
+            "is_active": "on",
+            "price": "1499.00",
+            "stock": "4",
+        },
+    )
+
+    assert response.status_code == 302
+    product = Product.objects.get(sku="KETTLE-1")
+    assert (product.price, product.stock, product.category_id) == (Decimal("1499.00"), 4, tree["books"].pk)
+    assert response["Location"] == reverse("admin:catalog_product_changelist")
+
+
+def test_a_duplicate_sku_is_a_form_error(admin_site_client, tree):
+    ProductFactory(sku="DUP-1", category=tree["books"])
+
+    response = admin_site_client.post(
+        reverse("admin:catalog_product_add"),
+        {"sku": "DUP-1", "name": "Other", "category": tree["books"].pk, "price": "1.00", "stock": "1"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["sku"]
+    assert Product.objects.filter(sku="DUP-1").count() == 1
