@@ -3,8 +3,7 @@
 from django import forms, http
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -12,7 +11,7 @@ from django.utils.http import urlencode
 from mptt.admin import DraggableMPTTAdmin
 from mptt.forms import MPTTAdminForm
 
-from catalog import services
+from catalog import selectors, services
 from catalog.models import Category, Product
 from ecommerce.admin_site import ServiceErrorsAsMessages, adopt, domain_error_message, format_money
 from ecommerce.api import DomainError
@@ -52,24 +51,15 @@ class CategoryAdmin(ServiceErrorsAsMessages, DraggableMPTTAdmin):
     list_per_page = 2000
     show_full_result_count = False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        # Every node's product count over its whole subtree, in the tree's one query. Not mptt's
-        # add_related_count(cumulative=True): it nests the correlated filter inside a derived table, which
-        # MariaDB rejects ("Unknown column catalog_category.lft"); this is one correlated aggregate instead.
-        subtree_count = (
-            Product.objects.filter(
-                category__tree_id=OuterRef("tree_id"),
-                category__lft__gte=OuterRef("lft"),
-                category__lft__lte=OuterRef("rght"),
-            )
-            .order_by()
-            .values("category__tree_id")
-            .annotate(total=Count("pk"))
-            .values("total")
-        )
-        return super().get_queryset(request).annotate(subtree_product_total=Coalesce(Subquery(subtree_count), 0))
+    def get_changelist_instance(self, request: HttpRequest):
+        changelist = super().get_changelist_instance(request)
+        # The catalog's roll-up (two queries for the whole page, whatever its size).
+        counts = selectors.category_subtree_product_counts(changelist.result_list)
+        for category in changelist.result_list:
+            category.subtree_product_total = counts[category.pk]
+        return changelist
 
-    @admin.display(description="Products (subtree)", ordering="subtree_product_total")
+    @admin.display(description="Products (subtree)")
     def subtree_product_count(self, category: Category) -> str:
         url = f"{reverse('admin:catalog_product_changelist')}?{urlencode({'category': category.pk})}"
         return format_html('<a href="{}">{}</a>', url, category.subtree_product_total)

@@ -58,8 +58,8 @@ def add_groups(count: int) -> None:
 # (admin URL name, query string, how to add rows, queries the page costs at any size). Every page costs the
 # session, the user, one COUNT and one query for the rows (with their related rows joined); some add one more.
 CHANGELISTS = [
-    # + the parent links of the whole tree for drag and drop (the rows carry their subtree product counts)
-    ("admin:catalog_category_changelist", "", add_categories, 5),
+    # + the parent links of the whole tree for drag and drop, + the catalog's subtree product counts (2)
+    ("admin:catalog_category_changelist", "", add_categories, 7),
     # + the category filter's choices
     ("admin:catalog_product_changelist", "", add_products, 5),
     ("admin:catalog_product_changelist", "?stock=in&is_active__exact=1&q=Product", add_products, 5),
