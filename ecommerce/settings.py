@@ -222,6 +222,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ecommerce.schema.strip_trailing_slashes",
+    ],
     "ENUM_NAME_OVERRIDES": {},
 }
 
@@ -354,7 +358,12 @@ DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="demo-admin-pass" i
 DEMO_CUSTOMER_PASSWORD = env.str("DEMO_CUSTOMER_PASSWORD", default="demo-customer-pass" if DEBUG else "")
 
 # --- Orders -------------------------------------------------------------------
-# (orders section)
+# A deadlocked or lock-timed-out order transaction is run again up to this many attempts in all,
+# sleeping a random time up to ORDER_RETRY_BACKOFF_MS x 2^(attempt-1) between them.
+ORDER_RETRY_ATTEMPTS = env.int("ORDER_RETRY_ATTEMPTS", default=5)
+ORDER_RETRY_BACKOFF_MS = env.int("ORDER_RETRY_BACKOFF_MS", default=50)
+# How long an Idempotency-Key replays its order (the IETF draft's expiry); after it the key may be reused.
+ORDER_IDEMPOTENCY_KEY_TTL_HOURS = env.int("ORDER_IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 # --- Notifications and background tasks ---------------------------------------
 # django.tasks: "immediate" runs a task in-process after commit; "database" queues it for `manage.py db_worker`.

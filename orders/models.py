@@ -3,6 +3,7 @@ from django.db.models import Q
 
 from catalog.models import Product
 from customers.models import Customer
+from orders.querysets import OrderQuerySet
 
 
 class OrderStatus(models.TextChoices):
@@ -13,17 +14,34 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+# The order state machine (SPEC §4.5), in one place: status -> statuses it may move to.
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+# An order's owner may cancel it only from these; staff may make any transition above.
+OWNER_CANCELLABLE_STATUSES: frozenset[str] = frozenset({OrderStatus.PENDING})
+
+
 class Order(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
-    total = models.DecimalField(max_digits=14, decimal_places=2)
+    # 18 digits: 100 lines x 1000 units x the largest product price (12 digits) always fits.
+    total = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3)
     note = models.TextField(blank=True)
-    # The client's Idempotency-Key and a hash of the request body it came with.
+    # The client's Idempotency-Key and a hash of the request body it came with. The key is
+    # cleared (set NULL) when it is reused after its time to live, so the unique constraint
+    # only ever guards live keys.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -40,6 +58,9 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"Order #{self.pk}"
 
+    def can_become(self, status: str) -> bool:
+        return status in ORDER_TRANSITIONS.get(self.status, frozenset())
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -49,7 +70,7 @@ class OrderLine(models.Model):
     sku = models.CharField(max_length=64)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
-    line_total = models.DecimalField(max_digits=14, decimal_places=2)
+    line_total = models.DecimalField(max_digits=18, decimal_places=2)
 
     class Meta:
         ordering = ["id"]

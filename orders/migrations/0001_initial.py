@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('confirmed', 'Confirmed'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled')], default='pending', max_length=16)),
-                ('total', models.DecimalField(decimal_places=2, max_digits=14)),
+                ('total', models.DecimalField(decimal_places=2, max_digits=18)),
                 ('currency', models.CharField(max_length=3)),
                 ('note', models.TextField(blank=True)),
                 ('idempotency_key', models.CharField(blank=True, max_length=255, null=True)),
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('sku', models.CharField(max_length=64)),
                 ('unit_price', models.DecimalField(decimal_places=2, max_digits=12)),
                 ('quantity', models.PositiveIntegerField()),
-                ('line_total', models.DecimalField(decimal_places=2, max_digits=14)),
+                ('line_total', models.DecimalField(decimal_places=2, max_digits=18)),
                 ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='catalog.product')),
             ],

@@ -56,3 +56,11 @@ def test_schema_endpoint_is_openapi_3(client):
 
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.")
+
+
+def test_schema_lists_resource_paths_without_trailing_slash(client):
+    paths = client.get("/api/v1/schema/", headers={"Accept": "application/vnd.oai.openapi+json"}).json()["paths"]
+
+    assert "/api/v1/products" in paths
+    assert "/api/v1/products/{id}" in paths
+    assert not [path for path in paths if path.endswith("/") and path != "/api/v1/"]
