@@ -1,36 +1,27 @@
 """Back office for orders: read-only orders and lines; status changes only through the orders service."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import ActionLocation
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
 
 from ecommerce.admin_site import format_money
 from ecommerce.api import DomainError
+from orders import services
 from orders.models import Order, OrderLine, OrderStatus
 
-# Target status -> (button label, past tense for messages).
+# Actions offered both on the list (for the selected orders) and on an order's own page.
+BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+# Target status -> (verb, past tense) for the admin's messages.
 TRANSITIONS = {
     OrderStatus.CONFIRMED: ("Confirm", "Confirmed"),
     OrderStatus.SHIPPED: ("Ship", "Shipped"),
     OrderStatus.DELIVERED: ("Deliver", "Delivered"),
     OrderStatus.CANCELLED: ("Cancel", "Cancelled"),
 }
-
-
-def apply_transition(*, order: Order, status: str, by) -> None:
-    """The same service code as the API: cancel gives stock back; illegal moves raise a DomainError (409)."""
-    from orders import services
-
-    if status == OrderStatus.CANCELLED:
-        services.order_cancel(order=order, by=by)
-    else:
-        services.order_status_change(order=order, status=status, by=by)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -45,6 +36,9 @@ class OrderLineInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
 
     @admin.display(description="Unit price")
@@ -68,7 +62,6 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ("confirm", "ship", "deliver", "cancel")
     show_full_result_count = False
-    change_form_template = "admin/orders/order/change_form.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Orders are placed through the API (validation, pricing and stock live in orders.services).
@@ -77,6 +70,11 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         # An order is a record of a sale: cancel it (stock comes back), don't delete it.
         return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Nothing on an order's page is edited by hand: status changes are the actions above the fields.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # ?customer=<id>: the "orders" link of the customers page.
@@ -92,13 +90,15 @@ class OrderAdmin(admin.ModelAdmin):
     def total_display(self, order: Order) -> str:
         return format_money(order.total)
 
-    # --- status changes: the list's actions and the change page's buttons share `_transition` ---
+    # --- status changes: actions on the list and on each order's page (Django 6.1 change-form actions) ---
 
     def _transition(self, request: HttpRequest, orders, status: str) -> None:
+        """Each order through the API's own service (cancelling gives the stock back); a forbidden change
+        (IllegalTransition) becomes an error message and leaves that order as it was."""
         done, failed = [], []
         for order in orders:
             try:
-                apply_transition(order=order, status=status, by=request.user)
+                services.order_set_status(order_id=order.pk, status=status, by=request.user)
             except DomainError as error:
                 failed.append(f"{order}: {error}")
             else:
@@ -109,47 +109,38 @@ class OrderAdmin(admin.ModelAdmin):
         for failure in failed:
             self.message_user(request, f"Could not {label.lower()} {failure}", messages.ERROR)
 
-    @admin.action(description="Confirm selected orders", permissions=["change"])
+    @admin.action(
+        description="Confirm order",
+        description_plural="Confirm selected orders",
+        permissions=["change"],
+        location=BOTH_PAGES,
+    )
     def confirm(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._transition(request, queryset.order_by("pk"), OrderStatus.CONFIRMED)
 
-    @admin.action(description="Mark selected orders shipped", permissions=["change"])
+    @admin.action(
+        description="Mark shipped",
+        description_plural="Mark selected orders shipped",
+        permissions=["change"],
+        location=BOTH_PAGES,
+    )
     def ship(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._transition(request, queryset.order_by("pk"), OrderStatus.SHIPPED)
 
-    @admin.action(description="Mark selected orders delivered", permissions=["change"])
+    @admin.action(
+        description="Mark delivered",
+        description_plural="Mark selected orders delivered",
+        permissions=["change"],
+        location=BOTH_PAGES,
+    )
     def deliver(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._transition(request, queryset.order_by("pk"), OrderStatus.DELIVERED)
 
-    @admin.action(description="Cancel selected orders (stock comes back)", permissions=["change"])
+    @admin.action(
+        description="Cancel order (stock comes back)",
+        description_plural="Cancel selected orders (stock comes back)",
+        permissions=["change"],
+        location=BOTH_PAGES,
+    )
     def cancel(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._transition(request, queryset.order_by("pk"), OrderStatus.CANCELLED)
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/status/<str:status>/",
-                self.admin_site.admin_view(require_POST(self.status_view)),
-                name="orders_order_status",
-            ),
-            *super().get_urls(),
-        ]
-
-    def status_view(self, request: HttpRequest, object_id: str, status: str) -> HttpResponseRedirect:
-        if status not in TRANSITIONS:
-            raise Http404("Unknown status.")
-        order = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
-        if not self.has_change_permission(request, order):
-            raise PermissionDenied
-        self._transition(request, [order], status)
-        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        transitions = []
-        if obj is not None and self.has_change_permission(request, obj):
-            transitions = [
-                (label, reverse("admin:orders_order_status", args=[obj.pk, status]))
-                for status, (label, _past) in TRANSITIONS.items()
-            ]
-        context["status_transitions"] = transitions
-        return super().render_change_form(request, context, add, change, form_url, obj)
