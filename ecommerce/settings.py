@@ -377,7 +377,31 @@ TASKS = {
         else "django.tasks.backends.immediate.ImmediateBackend",
     }
 }
-# (notifications section)
+# Staff addresses for new-order emails ("Name <email>" allowed), comma-separated; empty: DJANGO_ADMINS.
+ORDER_NOTIFICATION_EMAILS = env.list("ORDER_NOTIFICATION_EMAILS", default=[])
+# SMS backend: a dotted path to a class, or africastalking | console | locmem.
+SMS_BACKEND = env.str("SMS_BACKEND", default="console" if DEBUG else "africastalking")
+# Africa's Talking: the username "sandbox" selects the sandbox. The API key has no default: without it
+# the africastalking backend records every SMS as failed (permanent) without calling anybody.
+AFRICASTALKING_USERNAME = env.str("AFRICASTALKING_USERNAME", default="sandbox")
+AFRICASTALKING_API_KEY = env.str("AFRICASTALKING_API_KEY", default="")
+AFRICASTALKING_SENDER_ID = env.str("AFRICASTALKING_SENDER_ID", default="")
+# Another base URL for the SDK (a proxy, a local stand-in), e.g. http://127.0.0.1:8025; empty: the SDK's own.
+AFRICASTALKING_API_URL = env.str("AFRICASTALKING_API_URL", default="")
+# Shared secret of the delivery-report callback (?secret= or X-Callback-Secret); empty: the endpoint is off (404).
+AFRICASTALKING_CALLBACK_SECRET = env.str("AFRICASTALKING_CALLBACK_SECRET", default="")
+# Seconds one delivery attempt may take talking to a provider (SMS API request, SMTP connection).
+NOTIFICATION_TIMEOUT_S = env.float("NOTIFICATION_TIMEOUT_S", default=5.0)
+# Retries of transient failures: base delay doubling per attempt, capped, up to the attempt limit.
+NOTIFICATION_RETRY_BASE_S = env.int("NOTIFICATION_RETRY_BASE_S", default=30)
+NOTIFICATION_RETRY_MAX_S = env.int("NOTIFICATION_RETRY_MAX_S", default=3600)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# A delivery claim older than this is a worker that died mid-send; retry_notifications releases it.
+NOTIFICATION_CLAIM_TIMEOUT_S = env.int("NOTIFICATION_CLAIM_TIMEOUT_S", default=300)
+if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_BASE_S < 0:
+    raise ImproperlyConfigured(
+        "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."
+    )
 
 # --- Admin --------------------------------------------------------------------
 # The shop's AdminSite (ecommerce/admin_site.py: price analytics page, OpenID Connect login link when

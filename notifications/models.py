@@ -28,8 +28,14 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     provider_message_id = models.CharField(max_length=128, blank=True)
     provider_status = models.CharField(max_length=64, blank=True)
+    # When the next delivery attempt is due; on a failed row, None means final (no automatic retry).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The claim a delivery task holds while status is "sending" (see services.notification_send).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # From the provider's delivery report (SMS): when the handset got it.
+    delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -39,7 +45,12 @@ class Notification(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="notif_due_idx"),
             models.Index(fields=["provider_message_id"], name="notif_provider_id_idx"),
             models.Index(fields=["channel", "status"], name="notif_channel_status_idx"),
+            models.Index(fields=["status", "claimed_at"], name="notif_claim_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient} for order #{self.order_id}"
+
+    @property
+    def is_retryable(self) -> bool:
+        return self.status == NotificationStatus.FAILED and self.next_attempt_at is not None

@@ -1,0 +1,64 @@
+"""Order placement for the notification tests (also imported by the worker subprocess scripts)."""
+
+import json
+from decimal import Decimal
+
+from django.db import transaction
+
+from orders.models import Order, OrderLine
+from orders.signals import order_placed
+from tests.factories import CustomerFactory, ProductFactory
+
+
+def place_order(customer=None, *, lines: int = 2, fail_after_signal: bool = False) -> Order:
+    """An order placed the way `order_create` does it: rows, then `order_placed` inside the transaction."""
+    customer = customer or CustomerFactory()
+    with transaction.atomic():
+        products = [ProductFactory(price=Decimal("1499.50") + i) for i in range(lines)]
+        total = sum((p.price * (i + 1) for i, p in enumerate(products)), Decimal("0"))
+        order = Order.objects.create(customer=customer, total=total, currency="KES", note="Leave at the gate")
+        for i, product in enumerate(products):
+            OrderLine.objects.create(
+                order=order,
+                product=product,
+                product_name=product.name,
+                sku=product.sku,
+                unit_price=product.price,
+                quantity=i + 1,
+                line_total=product.price * (i + 1),
+            )
+        order_placed.send(sender=Order, order=order)
+        if fail_after_signal:
+            raise RuntimeError("the order failed after the signal")
+    return order
+
+
+def subprocess_place_order(phone: str) -> None:
+    """`manage.py shell -c` entry point: place an order through `order_create`, print what was recorded
+    and queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    from orders.services import order_create
+
+    product = ProductFactory(stock=5)
+    result = order_create(customer=CustomerFactory(phone=phone), items=[{"product": product.pk, "quantity": 2}])
+    order = result.order
+    rows = list(order.notifications.order_by("channel").values("channel", "status"))
+    print(json.dumps({"order": order.pk, "queued": DBTaskResult.objects.count(), "notifications": rows}))
+
+
+def subprocess_dump() -> None:
+    """`manage.py shell -c` entry point: print every notification and task result."""
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.models import Notification
+
+    fields = ("order_id", "channel", "recipient", "status", "attempts", "last_error", "provider_message_id")
+    print(
+        json.dumps(
+            {
+                "notifications": list(Notification.objects.order_by("channel").values(*fields)),
+                "tasks": sorted(DBTaskResult.objects.values_list("status", flat=True)),
+            }
+        )
+    )
