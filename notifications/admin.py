@@ -1,6 +1,7 @@
 """Back office for notifications: the audit log of every SMS and email, and a resend action."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ecommerce.api import DomainError
+from notifications import services
 from notifications.models import Notification
 
 
@@ -54,10 +56,13 @@ class NotificationAdmin(admin.ModelAdmin):
     def last_error_short(self, notification: Notification) -> str:
         return truncatechars(notification.last_error, 80)
 
-    @admin.action(description="Resend selected notifications", permissions=["change"])
+    @admin.action(
+        description="Resend",
+        description_plural="Resend selected notifications",
+        permissions=["change"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        from notifications import services
-
         resent, failed = [], []
         for notification in queryset.order_by("pk"):
             try:
