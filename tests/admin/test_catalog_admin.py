@@ -267,3 +267,79 @@ def test_a_duplicate_sku_is_a_form_error(admin_site_client, tree):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["sku"]
     assert Product.objects.filter(sku="DUP-1").count() == 1
+
+
+def test_renaming_and_moving_a_category_from_its_page(admin_site_client, tree):
+    slug = tree["laptops"].slug
+
+    response = admin_site_client.post(
+        reverse("admin:catalog_category_change", args=[tree["laptops"].pk]),
+        {"name": "Notebooks", "parent": tree["books"].pk},
+    )
+
+    assert response.status_code == 302
+    tree["laptops"].refresh_from_db()
+    assert (tree["laptops"].name, tree["laptops"].slug) == ("Notebooks", slug)
+    assert (tree["laptops"].parent_id, tree["laptops"].level) == (tree["books"].pk, 1)
+
+
+def test_deleting_a_category_from_its_page(admin_site_client, tree):
+    response = admin_site_client.post(
+        reverse("admin:catalog_category_delete", args=[tree["laptops"].pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Category.objects.filter(pk=tree["laptops"].pk).exists()
+    tree["electronics"].refresh_from_db()
+    assert tree["electronics"].get_descendant_count() == 2
+
+
+@pytest.mark.parametrize(
+    ("cut", "pasted", "position", "answer"),
+    [
+        ("999999", "books", "last-child", b"FAIL, invalid objects."),
+        ("phones", "abc", "last-child", b"FAIL, invalid objects."),
+        ("phones", "books", "sideways", b"FAIL, unknown instruction."),
+    ],
+)
+def test_malformed_drag_and_drop_requests_change_nothing(admin_site_client, tree, cut, pasted, position, answer):
+    data = {
+        "cmd": "move_node",
+        "cut_item": tree[cut].pk if cut in tree else cut,
+        "pasted_on": tree[pasted].pk if pasted in tree else pasted,
+        "position": position,
+    }
+
+    response = admin_site_client.post(CATEGORIES, data)
+
+    assert response.content == answer
+    tree["phones"].refresh_from_db()
+    assert tree["phones"].parent_id == tree["electronics"].pk
+
+
+def test_staff_who_may_only_view_categories_cannot_drag_them(client, tree):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_category"))
+    client.force_login(viewer)
+
+    response = move(client, tree["phones"], tree["books"], "last-child")
+
+    assert response.content == b"FAIL, no permission."
+    tree["phones"].refresh_from_db()
+    assert tree["phones"].parent_id == tree["electronics"].pk
+
+
+def test_deleting_products_from_the_admin(admin_site_client, tree):
+    one, two, three = ProductFactory.create_batch(3, category=tree["books"])
+
+    single = admin_site_client.post(reverse("admin:catalog_product_delete", args=[one.pk]), {"post": "yes"})
+    bulk = admin_site_client.post(
+        PRODUCTS, {"action": "delete_selected", "post": "yes", "_selected_action": [two.pk, three.pk]}
+    )
+
+    assert single.status_code == bulk.status_code == 302
+    assert not Product.objects.exists()

@@ -47,3 +47,13 @@ def test_thousands_are_separated_and_an_empty_chart_says_so():
     assert "KES 1,234,567.50" in big
     assert parse(empty).findall(f"{SVG}g") == []
     assert "No data." in empty
+
+
+def test_a_service_error_reads_as_one_message_with_its_field_errors():
+    from catalog.exceptions import CatalogValidationError
+    from ecommerce.admin_site import domain_error_message, format_money
+
+    error = CatalogValidationError("Invalid input", errors={"name": ["Taken here."], "parent": ["Invalid input"]})
+
+    assert domain_error_message(error) == "Invalid input — name: Taken here."
+    assert format_money(None) == "—"
