@@ -74,6 +74,10 @@ class Product(models.Model):
             # Price stats over a subtree: categories by (tree_id, lft) range, then each category's
             # active prices read from this covering index alone.
             models.Index(fields=["category", "is_active", "price"], name="product_cat_active_price_idx"),
+            # price_analytics: active products grouped by category, read from this index alone, in its order.
+            # With only the index above (category first), MariaDB served `is_active = 1` from
+            # (is_active, price) and fetched every row by primary key to group it: 46 s on 1M products.
+            models.Index(fields=["is_active", "category", "price"], name="product_active_cat_price_idx"),
             # The public list: active products ordered by price / name / created_at.
             models.Index(fields=["is_active", "price"], name="product_active_price_idx"),
             models.Index(fields=["is_active", "name"], name="product_active_name_idx"),

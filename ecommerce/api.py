@@ -6,12 +6,18 @@ whether it came from DRF, from Django's handlers or from a service's domain erro
 
 from __future__ import annotations
 
+import hashlib
+import time
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, PermissionDenied, RequestDataTooBig
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from django.utils.functional import cached_property
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -144,9 +150,67 @@ def problem_json_response(status_code: int, detail: str, **kwargs: Any) -> JsonR
     return response
 
 
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's, refusing ids that are not whole numbers.
+
+    DRF hands the value to the ORM as is, and Django's integer lookup runs `int()` on it, so
+    `1.5`, `true` or `1e2` would silently find object 1, 1 or 100. Integers and strings of
+    digits are accepted, as before.
+    """
+
+    def to_internal_value(self, data):
+        is_whole = isinstance(data, int) and not isinstance(data, bool)
+        if not is_whole and not (isinstance(data, str) and data.strip().isdecimal()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class CountCachingPaginator(DjangoPaginator):
+    """Django's paginator, with large counts cached for a few seconds.
+
+    A page of 20 rows costs an index range read; its `count` is a scan of every matching row
+    (a million products: 0.3-2 s on MariaDB, whatever the page). Counts of at least
+    `API_COUNT_CACHE_MIN_ROWS` rows are cached per query (SQL and parameters) and recounted
+    every `API_COUNT_CACHE_SECONDS` by one request only: the others keep answering with the
+    previous count meanwhile, so concurrent requests never all recount at once. Such a count may
+    lag by about that many seconds; smaller counts, such as a customer's orders, are exact every
+    time. `API_COUNT_CACHE_SECONDS=0` turns it off.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        seconds = settings.API_COUNT_CACHE_SECONDS
+        key = count_cache_key(self.object_list) if seconds else None
+        if key is None:
+            return super().count
+        cached = cache.get(key)
+        if cached is not None:
+            count, fresh_until = cached
+            if time.time() < fresh_until or not cache.add(f"{key}:recount", 1, seconds):
+                return count
+        count = super().count
+        if count >= settings.API_COUNT_CACHE_MIN_ROWS:
+            # Kept well past its freshness, so a stale count can be served while one request recounts.
+            cache.set(key, (count, time.time() + seconds), seconds * 10)
+        return count
+
+
+def count_cache_key(object_list) -> str | None:
+    """The cache key of a queryset's count (None for what is not a queryset or matches nothing)."""
+    query = getattr(object_list, "query", None)
+    if query is None:
+        return None
+    try:
+        sql, params = query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return "api-count:" + hashlib.sha256(repr((object_list.db, sql, params)).encode()).hexdigest()
+
+
 class Pagination(PageNumberPagination):
     """`?page=` and `?page_size=` (default 20, at most 100), as SPEC §3 says."""
 
+    django_paginator_class = CountCachingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

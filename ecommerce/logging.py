@@ -67,6 +67,10 @@ class JsonFormatter(_BaseJsonFormatter):
         kwargs.setdefault("reserved_attrs", [*_RESERVED, "color_message"])
         super().__init__(*args, **kwargs)
 
+    def format(self, record: logging.LogRecord) -> str:
+        # The filter cleans the message; this also cleans extra fields and rendered tracebacks.
+        return redact(super().format(record))
+
     def add_fields(self, log_record, record, message_dict):
         super().add_fields(log_record, record, message_dict)
         log_record["time"] = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")

@@ -183,7 +183,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser, with deep nesting a 400 instead of a 500 (ecommerce/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["ecommerce.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -222,9 +223,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # drf-spectacular's default hook (enums), canonical paths, then the problem responses every operation can give.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ecommerce.schema.strip_trailing_slashes",
+        "ecommerce.schema.add_problem_responses",
     ],
     "ENUM_NAME_OVERRIDES": {},
 }
@@ -409,4 +412,10 @@ if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "ecommerce.admin_apps.ShopAdminConfig"
 
 # --- Benchmark ----------------------------------------------------------------
-# (bench section)
+# Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds
+# (counting a million rows costs more than the page itself); smaller counts are always exact.
+API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
+API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+# Mounts GET /api/v1/bench/baseline (one trivial query through the full middleware and DRF stack),
+# the yardstick of `make bench`. Off everywhere else.
+BENCH_BASELINE_ENABLED = env.bool("BENCH_BASELINE_ENABLED", default=False)

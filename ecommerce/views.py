@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django_prometheus.exports import ExportToDjangoView
 
 from ecommerce.api import problem_json_response
@@ -102,7 +103,9 @@ def handler403(request, exception=None):
     return defaults.permission_denied(request, exception)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
+    # Exempt: an unknown path is a 404 problem for every method, not Django's HTML CSRF page.
     return problem_json_response(404, "Not found.", code="not_found")
 
 

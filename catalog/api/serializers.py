@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from catalog.models import Category, Product
+from ecommerce.api import PrimaryKeyRelatedField
 
 MAX_STOCK = 2_147_483_647
 MONEY_MAX_DIGITS = Product._meta.get_field("price").max_digits
@@ -30,12 +31,12 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class CategoryCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+    parent = PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
 
 
 class CategoryUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+    parent = PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
 
 
 class CategoryTreeNodeSerializer(serializers.Serializer):
@@ -89,6 +90,27 @@ class ProductSerializer(serializers.ModelSerializer):
     def get_currency(self, obj: Product) -> str:
         return shop_currency()
 
+    def to_representation(self, instance: Product) -> dict:
+        # The same fields and formats as the declared ones (the schema still comes from them), built
+        # directly: DRF's field-by-field walk cost GET /products (20 rows) about a quarter of its time.
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "sku": instance.sku,
+            "description": instance.description,
+            "price": _PRICE.to_representation(instance.price),
+            "currency": shop_currency(),
+            "stock": instance.stock,
+            "category": instance.category_id,
+            "is_active": instance.is_active,
+            "created_at": _DATETIME.to_representation(instance.created_at),
+            "updated_at": _DATETIME.to_representation(instance.updated_at),
+        }
+
+
+_PRICE = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+_DATETIME = serializers.DateTimeField()
+
 
 class ProductWriteSerializer(serializers.Serializer):
     """POST and PUT take every field (description and is_active have defaults); PATCH any of them."""
@@ -101,14 +123,16 @@ class ProductWriteSerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True, required=False, default="", max_length=20_000)
     price = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, min_value=Decimal(0))
     stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = PrimaryKeyRelatedField(queryset=Category.objects.all())
     is_active = serializers.BooleanField(required=False, default=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance is not None:
-            # The product's own SKU is not a clash with itself.
-            self.fields["sku"].validators = [
+            # The product's own SKU is not a clash with itself. Only the unique check is swapped: the
+            # field's length validator stays (replacing the whole list let a 100,000-character SKU through).
+            sku = self.fields["sku"]
+            sku.validators = [v for v in sku.validators if not isinstance(v, UniqueValidator)] + [
                 UniqueValidator(
                     queryset=Product.objects.exclude(pk=self.instance.pk),
                     message="A product with this SKU already exists.",

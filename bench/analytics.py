@@ -1,0 +1,284 @@
+"""Timings on the seeded data (root price-stats, price_analytics), targets, and the report table.
+
+The code timed is the catalog's own (its selector and management command) when they exist;
+until then the SQL they are expected to run, so the plan can be read with EXPLAIN early.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+TARGETS = {
+    "seed_seconds": 180.0,
+    "root_price_stats_seconds": 1.5,
+    "price_analytics_seconds": 10.0,
+    "read_ratio": 0.5,
+    "order_ratio": 0.25,
+}
+TIMED_RUNS = 3
+
+
+def holds_seed(args) -> bool:
+    """Whether the database already has exactly the data set asked for (so seeding can be skipped)."""
+    from catalog.models import Category, Product
+    from customers.models import Customer
+
+    return (
+        Product.objects.count() == args.products
+        and Category.objects.count() == args.categories
+        and Category.objects.order_by("-level").values_list("level", flat=True).first() == args.depth
+        and Customer.objects.count() == args.customers
+    )
+
+
+def _timed(function: Callable[[], Any]) -> dict:
+    """One cold call, then TIMED_RUNS warm ones; the queries of the last call, with their plans."""
+    started = time.perf_counter()
+    function()
+    cold = time.perf_counter() - started
+    warm = []
+    for _ in range(TIMED_RUNS):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            value = function()
+            warm.append(time.perf_counter() - started)
+    queries = [query["sql"] for query in captured.captured_queries]
+    return {
+        "cold_seconds": round(cold, 3),
+        "warm_seconds": [round(seconds, 3) for seconds in warm],
+        "median_seconds": round(statistics.median(warm), 3),
+        "queries": len(queries),
+        "explain": [_explain(sql) for sql in queries if sql.lstrip().upper().startswith("SELECT")][:4],
+        "value": value,
+    }
+
+
+def _explain(sql: str) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        columns = [column[0] for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return {"sql": sql[:2000], "plan": rows}
+
+
+# --- Root price-stats -----------------------------------------------------------------------------
+
+
+def _root():
+    from catalog.models import Category
+
+    return Category.objects.filter(level=0).order_by("tree_id").first()
+
+
+def price_stats_function(root) -> tuple[str, Callable[[], Any]]:
+    """The catalog's selector if it has landed, else the one aggregate SPEC §5 asks for."""
+    try:
+        from catalog import selectors
+    except ImportError:
+        selectors = None
+    selector = getattr(selectors, "category_price_stats", None)
+    if selector is not None:
+        return "catalog.selectors.category_price_stats", lambda: selector(category=root)
+    return "bench SQL (catalog selector not landed yet)", lambda: _price_stats_sql(root)
+
+
+def _price_stats_sql(root) -> dict:
+    from catalog.models import Category, Product
+
+    sql = (
+        f"SELECT COUNT(*), SUM(p.price), MIN(p.price), MAX(p.price) "
+        f"FROM {Product._meta.db_table} p INNER JOIN {Category._meta.db_table} c ON c.id = p.category_id "
+        "WHERE c.tree_id = %s AND c.lft BETWEEN %s AND %s AND p.is_active"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [root.tree_id, root.lft, root.rght])
+        count, total, low, high = cursor.fetchone()
+    average = (Decimal(total) / count).quantize(Decimal("0.01"), ROUND_HALF_UP) if count else None
+    return {"product_count": count, "average_price": average, "min_price": low, "max_price": high}
+
+
+# --- price_analytics ------------------------------------------------------------------------------
+
+
+def price_analytics_function() -> tuple[str, Callable[[], Any]]:
+    from django.core.management import call_command, get_commands
+
+    if "price_analytics" in get_commands():
+
+        def command() -> dict:
+            with tempfile.TemporaryDirectory() as directory:
+                output = Path(directory) / "analytics.json"
+                call_command(
+                    "price_analytics",
+                    "--format",
+                    "json",
+                    "--output",
+                    str(output),
+                    verbosity=0,
+                    stdout=io.StringIO(),
+                    stderr=io.StringIO(),
+                )
+                return {"bytes": output.stat().st_size}
+
+        return "manage.py price_analytics --format json", command
+    return "bench SQL + rollup (command not landed yet)", _price_analytics_sql
+
+
+def _price_analytics_sql() -> dict:
+    """One GROUP BY over products, then each category's figures folded into its ancestors."""
+    from catalog.models import Category, Product
+
+    per_category: dict[int, list] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT category_id, COUNT(*), SUM(price), MIN(price), MAX(price) FROM {Product._meta.db_table} "
+            "WHERE is_active GROUP BY category_id"
+        )
+        for category_id, count, total, low, high in cursor.fetchall():
+            per_category[category_id] = [count, total, low, high]
+    nodes = list(Category.objects.order_by("tree_id", "-lft").values_list("id", "parent_id"))
+    totals: dict[int, list] = {}
+    for node_id, parent_id in nodes:  # children (higher lft) before their parents
+        own = totals.setdefault(node_id, [0, Decimal(0), None, None])
+        _fold(own, per_category.get(node_id))
+        if parent_id is not None:
+            _fold(totals.setdefault(parent_id, [0, Decimal(0), None, None]), own)
+    return {"categories": len(totals)}
+
+
+def _fold(into: list, figures: list | None) -> None:
+    if not figures or not figures[0]:
+        return
+    into[0] += figures[0]
+    into[1] += figures[1]
+    into[2] = figures[2] if into[2] is None else min(into[2], figures[2])
+    into[3] = figures[3] if into[3] is None else max(into[3], figures[3])
+
+
+def database_facts() -> dict:
+    """Server settings that decide the figures: a cold buffer pool smaller than the data set means disk reads."""
+    from catalog.models import Product
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION(), @@innodb_buffer_pool_size, @@innodb_flush_log_at_trx_commit")
+        version, pool, flush = cursor.fetchone()
+        cursor.execute(
+            "SELECT data_length + index_length FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name = %s",
+            [Product._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return {
+        "version": version,
+        "innodb_buffer_pool_mb": int(pool) // 2**20,
+        "innodb_flush_log_at_trx_commit": int(flush),
+        "product_table_mb": int(row[0] or 0) // 2**20 if row else None,
+    }
+
+
+def time_all(*, progress: Callable[[str], None]) -> dict:
+    root = _root()
+    if root is None:
+        return {}
+    results: dict[str, Any] = {"database": database_facts()}
+    facts = results["database"]
+    progress(
+        f"bench: {facts['version']}, buffer pool {facts['innodb_buffer_pool_mb']} MB, "
+        f"products table and indexes {facts['product_table_mb']} MB"
+    )
+    if facts["product_table_mb"] and facts["innodb_buffer_pool_mb"] < facts["product_table_mb"]:
+        progress(
+            "  note: the buffer pool is smaller than the products table and its indexes, so cold queries read "
+            "from disk (production servers size innodb_buffer_pool_size to the working set)"
+        )
+    name, function = price_stats_function(root)
+    progress(f"bench: timing root price-stats (category {root.pk}) with {name}")
+    results["root_price_stats"] = {"implementation": name, "category": root.pk, **_timed(function)}
+    progress(_summary(results["root_price_stats"]))
+    name, function = price_analytics_function()
+    progress(f"bench: timing price_analytics over every category with {name}")
+    results["price_analytics"] = {"implementation": name, **_timed(function)}
+    progress(_summary(results["price_analytics"]))
+    return results
+
+
+def _summary(timing: dict) -> str:
+    return (
+        f"  cold {timing['cold_seconds']:.3f} s, warm median {timing['median_seconds']:.3f} s, "
+        f"{timing['queries']} queries"
+    )
+
+
+# --- Targets and the table ------------------------------------------------------------------------
+
+
+def check_targets(report: dict) -> dict:
+    checks: dict[str, dict] = {}
+    seed = report.get("seed", {})
+    if "total_seconds" in seed:
+        checks["seed 1M products"] = _check(seed["total_seconds"], TARGETS["seed_seconds"], "s", lower=True)
+    timings = report.get("analytics", {})
+    if "root_price_stats" in timings:
+        checks["root price-stats"] = _check(
+            timings["root_price_stats"]["median_seconds"], TARGETS["root_price_stats_seconds"], "s", lower=True
+        )
+    if "price_analytics" in timings:
+        checks["price_analytics"] = _check(
+            timings["price_analytics"]["median_seconds"], TARGETS["price_analytics_seconds"], "s", lower=True
+        )
+    for row in report.get("load", {}).get("endpoints", []):
+        if row.get("ratio") is None:
+            continue
+        target = TARGETS["order_ratio"] if row["method"] == "POST" else TARGETS["read_ratio"]
+        checks[row["name"]] = _check(row["ratio"], target, "× baseline", lower=False)
+    return checks
+
+
+def _check(value: float, target: float, unit: str, *, lower: bool) -> dict:
+    met = value <= target if lower else value >= target
+    return {"value": value, "target": target, "unit": unit, "met": met}
+
+
+def render(report: dict) -> str:
+    lines = []
+    load = report.get("load", {})
+    if load.get("endpoints"):
+        base = load.get("baseline", {})
+        lines.append(
+            f"{'endpoint':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+            f"{'base req/s':>10} {'ratio':>6} {'target':>7}"
+        )
+        lines.append(
+            f"{'baseline (1 query, same stack)':<38} {base.get('rps', 0):>8.1f} {base.get('p50_ms', 0):>8.1f} "
+            f"{base.get('p99_ms', 0):>8.1f} {base.get('errors', 0):>7}"
+        )
+        for row in load["endpoints"]:
+            if row.get("skipped"):
+                lines.append(f"{row['name']:<38} skipped: {row['skipped']}")
+                continue
+            target = TARGETS["order_ratio"] if row["method"] == "POST" else TARGETS["read_ratio"]
+            mark = "ok" if row["ratio"] >= target else "MISSED"
+            lines.append(
+                f"{row['name']:<38} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
+                f"{row['errors']:>7} {row['baseline_rps']:>10.1f} {row['ratio']:>6.2f} {'≥' + str(target):>7} {mark}"
+            )
+        lines.append("")
+    for name, check in report.get("targets", {}).items():
+        if name.startswith(("GET", "POST")):
+            continue
+        comparison = "≤" if check["unit"] == "s" else "≥"
+        mark = "ok" if check["met"] else "MISSED"
+        lines.append(
+            f"{name:<38} {check['value']:>8.3f} {check['unit']:<3} (target {comparison} {check['target']}) {mark}"
+        )
+    return "\n".join(lines)
