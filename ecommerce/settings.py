@@ -407,7 +407,9 @@ if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_
     )
 
 # --- Admin --------------------------------------------------------------------
-# (admin section)
+# The shop's AdminSite (ecommerce/admin_site.py: price analytics page, OpenID Connect login link when
+# OIDC_RP_CLIENT_ID is set) takes the place of django.contrib.admin's default site.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "ecommerce.admin_apps.ShopAdminConfig"
 
 # --- Benchmark ----------------------------------------------------------------
 # Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds

@@ -1,0 +1,60 @@
+"""Playwright (sync API) driving Debian's Chromium for the admin's browser tests.
+
+Why no pytest-playwright plugin: it would download its own browsers (not possible here) and bring fixtures we
+do not need; launching /usr/bin/chromium through the sync API directly is all it takes.
+
+Why the browser is module-scoped and DJANGO_ALLOW_ASYNC_UNSAFE is set while it runs: Playwright's sync API
+keeps an asyncio event loop registered as *running* in the test's thread from `start()` to `stop()` (it drives
+the loop with greenlets between calls). Django's ORM sees that loop and refuses every query from the test's
+thread (SynchronousOnlyOperation), though nothing runs concurrently: the test thread only touches the
+database between Playwright calls, and the live server answers the browser from its own threads. So the flag
+is set for exactly as long as Playwright is started, and Playwright is stopped at the end of each browser
+module, so the rest of the suite (and `async_to_sync`, which refuses a thread with a running loop) never sees
+the loop or the flag.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        raise RuntimeError(f"{CHROMIUM} not found: install Debian's chromium (bash .ci/packages-admin.sh)")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
