@@ -14,7 +14,7 @@ from django.db.models import BigIntegerField, Count, F, Max, Min, Q, QuerySet, S
 from django.db.models.functions import Cast, Round
 
 from catalog.models import Category, Product
-from catalog.money import money_average
+from ecommerce.money import money_average
 
 PATH_SEPARATOR = " > "
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from catalog.models import Product
+from ecommerce.money import money
 from orders import metrics
 from orders.exceptions import (
     ConcurrentUpdate,
@@ -52,16 +53,10 @@ MAX_QUANTITY = 1000
 MAX_NOTE_LENGTH = 1000
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 _MAX_ID = 2**63 - 1
-_CENT = Decimal("0.01")
 # MySQL/MariaDB errors worth running the whole transaction again for.
 _RETRYABLE_MYSQL_ERRORS = {1213: "deadlock", 1205: "lock_wait_timeout"}
 # An RFC 8941 sf-string: the draft's form of the header, `Idempotency-Key: "8e03978e-..."`.
 _SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
-
-
-def money(value: Decimal) -> Decimal:
-    """The one rounding rule for money: 2 places, half up."""
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

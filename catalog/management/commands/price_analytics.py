@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.models import Category
-from catalog.money import money_str
 from catalog.selectors import CategoryPriceRow, category_price_analytics
+from ecommerce.money import money_str
 
 COLUMNS = ["category_id", "name", "path", "level", "product_count", "average_price", "min_price", "max_price"]
 
