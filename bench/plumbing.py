@@ -17,7 +17,8 @@ application as gunicorn does, with production settings, and calls it directly wi
 
 Each figure is the median over `--requests` requests of that layer's microseconds (a median, so
 another process preempting one request does not move it), after a warm-up. The log lines go to a
-temporary file (fd 1 is redirected to it), as gunicorn's stdout goes to its log. `--profile FILE`
+temporary file (fd 1 is redirected to it), as gunicorn's stdout goes to its log, and Prometheus
+counts in multiprocess mode, as under gunicorn. `--profile FILE`
 also writes a pyinstrument profile of the same requests (HTML, or text for a `.txt` name).
 """
 
@@ -232,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=report_out)
 
     os.environ.update(production_environment())
+    # Prometheus' multiprocess mode, as under gunicorn (docker/gunicorn.conf.py): mmap'ed values.
+    metrics_dir = tempfile.TemporaryDirectory(prefix="bench-plumbing-prometheus-")
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir.name)
     sys.path.insert(0, str(ROOT))
     import django
     from django.conf import settings
@@ -290,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     os.unlink(log_file.name)
+    metrics_dir.cleanup()
     return 0
 
 

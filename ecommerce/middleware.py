@@ -1,4 +1,4 @@
-"""Request id + JSON access log, the body size limit, and on-demand profiling."""
+"""Request id + JSON access log, the body size limit, lazy sessions and messages, on-demand profiling."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import uuid
 from io import BytesIO
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
+from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 from ecommerce.api import problem_json_response
 from ecommerce.logging import request_id_var, user_id_var
@@ -30,7 +34,8 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        # META, not request.headers: the latter copies every header into a new mapping first.
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         id_token = request_id_var.set(request_id)
@@ -41,8 +46,12 @@ class RequestLogMiddleware:
             response[REQUEST_ID_HEADER] = request_id
             duration_ms = round((time.perf_counter() - started) * 1000, 2)
             user = getattr(request, "user", None)
-            # DRF authenticates inside the view and stores its user on the HttpRequest too.
-            user_id = user.pk if user is not None and user.is_authenticated else user_id_var.get()
+            # DRF authenticates inside the view and stores its user on the HttpRequest too. A session
+            # user nobody asked for, on a request without a session cookie, is anonymous: not made here.
+            if user is None or (_untouched(user) and settings.SESSION_COOKIE_NAME not in request.COOKIES):
+                user_id = user_id_var.get()
+            else:
+                user_id = user.pk if user.is_authenticated else user_id_var.get()
             level = logging.ERROR if response.status_code >= 500 else logging.INFO
             if request.path.rstrip("/") not in _QUIET_PATHS or response.status_code >= 400:
                 logger.log(
@@ -99,6 +108,46 @@ def _too_large(limit: int) -> HttpResponse:
     return problem_json_response(
         413, f"The request body is larger than {limit} bytes.", code="payload_too_large", title="Content Too Large"
     )
+
+
+def _untouched(value) -> bool:
+    return isinstance(value, SimpleLazyObject) and value._wrapped is empty
+
+
+class SessionMiddleware(_SessionMiddleware):
+    """Django's session middleware, making the session object only when something uses it.
+
+    An API request without a session cookie never reads or writes the session: it gets no session
+    object and its response is left as Django's would leave it (no cookie, no `Vary: Cookie`, which
+    Django adds only when the session was read). Any use of `request.session` makes the real
+    session at that moment, and the response is then processed by Django's code unchanged.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        request.session = SimpleLazyObject(lambda: self.SessionStore(session_key))
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        # Without a cookie, an unused session is new and empty: Django's code would do nothing.
+        if _untouched(request.__dict__.get("session")) and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return response
+        return super().process_response(request, response)
+
+
+class MessageMiddleware(_MessageMiddleware):
+    """Django's messages middleware, making the message storage only when something uses it.
+
+    The storage (a cookie and a session store, with a signer) costs more to make than most API
+    requests cost to answer, and only the admin uses it. Unused, Django's `update()` stores nothing.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if _untouched(request.__dict__.get("_messages")):
+            return response
+        return super().process_response(request, response)
 
 
 class ProfilingMiddleware:
