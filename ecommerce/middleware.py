@@ -12,8 +12,10 @@ from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
+from django.middleware.http import ConditionalGetMiddleware
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 
 from ecommerce.api import problem_json_response
@@ -110,8 +112,53 @@ def _too_large(limit: int) -> HttpResponse:
     )
 
 
+# The catalog's reads: the same answer for every anonymous client (staff may see more, with credentials).
+_PUBLIC_PREFIXES = ("/api/v1/products", "/api/v1/categories")
+# Every API answer may differ by these request headers; a shared cache must key on them.
+_API_VARY = ("Accept", "Authorization", "Cookie")
+
+
+class HttpCachingMiddleware(ConditionalGetMiddleware):
+    """HTTP caching of the API's answers: what a cache may keep, and 304 for what the client has.
+
+    - `Vary: Accept, Authorization, Cookie` on every API GET answer.
+    - An anonymous GET of the catalog (`/products...`, `/categories...`; no `Authorization`, no
+      session cookie) that answers 200 is `Cache-Control: public` with `max-age=API_CACHE_MAX_AGE`
+      (0 by default: `no-cache`, every use revalidated), and gets an `ETag` (Django's: a hash of
+      the body); a request whose `If-None-Match` names it gets `304 Not Modified` (Django's
+      ConditionalGetMiddleware).
+    - Any other API GET answer (a customer's orders or profile, anything asked with credentials, staff
+      views that include inactive products) is `Cache-Control: private, no-store`: no cache keeps it,
+      and it gets no validator.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.method != "GET" or not request.path.startswith("/api/"):
+            return response
+        patch_vary_headers(response, _API_VARY)
+        if response.status_code != 200 or response.has_header("Cache-Control"):
+            return response
+        if _is_anonymous(request) and request.path.startswith(_PUBLIC_PREFIXES):
+            max_age = settings.API_CACHE_MAX_AGE
+            if max_age > 0:
+                patch_cache_control(response, public=True, max_age=max_age)
+            else:
+                patch_cache_control(response, public=True, no_cache=True)
+            return super().process_response(request, response)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
 def _untouched(value) -> bool:
     return isinstance(value, SimpleLazyObject) and value._wrapped is empty
+
+
+def _is_anonymous(request: HttpRequest) -> bool:
+    """No credentials sent and nobody signed in (DRF puts the user it authenticated on the request)."""
+    if "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return user is None or _untouched(user) or not user.is_authenticated
 
 
 class SessionMiddleware(_SessionMiddleware):

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ecommerce.middleware.BodySizeLimitMiddleware",
+    # Cache-Control, Vary, ETag and 304s of the API's GETs (public for anonymous catalog reads only).
+    "ecommerce.middleware.HttpCachingMiddleware",
     # Django's sessions and messages, made only when used (ecommerce/middleware.py): API requests do not.
     "ecommerce.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -324,6 +326,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# HTTP caching of anonymous catalog reads (ecommerce.middleware.HttpCachingMiddleware): how many seconds a
+# browser or shared cache may reuse one without asking again; 0: it revalidates every time (ETag, 304).
+API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=0)
 # Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds
 # (counting a million rows costs more than the page itself); smaller counts are always exact.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
