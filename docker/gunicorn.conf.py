@@ -96,6 +96,15 @@ def when_ready(server):
     gc.freeze()
 
 
+def worker_exit(server, worker):
+    # In the worker, as it stops: its buffered Prometheus events reach the shared files (ecommerce/metrics.py).
+    import sys
+
+    metrics = sys.modules.get("ecommerce.metrics")
+    if metrics is not None:
+        metrics.flush()
+
+
 def child_exit(server, worker):
     # A dead worker's live gauges are dropped; its counters stay in the sum.
     from prometheus_client import multiprocess

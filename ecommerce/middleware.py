@@ -12,10 +12,10 @@ from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
-from django.middleware.http import ConditionalGetMiddleware
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.middleware.http import ConditionalGetMiddleware
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 
 from ecommerce.api import problem_json_response
@@ -116,6 +116,7 @@ def _too_large(limit: int) -> HttpResponse:
 _PUBLIC_PREFIXES = ("/api/v1/products", "/api/v1/categories")
 # Every API answer may differ by these request headers; a shared cache must key on them.
 _API_VARY = ("Accept", "Authorization", "Cookie")
+_API_VARY_HEADER = ", ".join(_API_VARY)
 
 
 class HttpCachingMiddleware(ConditionalGetMiddleware):
@@ -135,17 +136,18 @@ class HttpCachingMiddleware(ConditionalGetMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if request.method != "GET" or not request.path.startswith("/api/"):
             return response
-        patch_vary_headers(response, _API_VARY)
+        vary = response.get("Vary")
+        if vary is None or vary == "Accept":  # nothing or DRF's usual: no need to parse it
+            response["Vary"] = _API_VARY_HEADER
+        else:
+            patch_vary_headers(response, _API_VARY)
         if response.status_code != 200 or response.has_header("Cache-Control"):
             return response
         if _is_anonymous(request) and request.path.startswith(_PUBLIC_PREFIXES):
             max_age = settings.API_CACHE_MAX_AGE
-            if max_age > 0:
-                patch_cache_control(response, public=True, max_age=max_age)
-            else:
-                patch_cache_control(response, public=True, no_cache=True)
+            response["Cache-Control"] = f"public, max-age={max_age}" if max_age > 0 else "public, no-cache"
             return super().process_response(request, response)
-        patch_cache_control(response, private=True, no_store=True)
+        response["Cache-Control"] = "private, no-store"
         return response
 
 

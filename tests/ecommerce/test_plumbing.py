@@ -301,3 +301,68 @@ def test_log_records_still_carry_the_request_context():
     shop_logging.RequestContextFilter().filter(record)
     line = json.loads(shop_logging.JsonFormatter().format(record))
     assert line["request_id"] == "-" and line["level"] == "INFO" and line["message"] == "m"
+
+
+# --- Buffered metrics (multiprocess mode under gunicorn) ------------------------------------------------
+
+
+def test_buffered_events_add_up_to_what_prometheus_client_counts_directly():
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    from ecommerce import metrics
+
+    registry = CollectorRegistry()
+    buckets = (0.005, 0.01, 0.1, 1.0)
+    direct_h = Histogram("direct_seconds", "d", ["view"], buckets=buckets, registry=registry)
+    buffered_h = Histogram("buffered_seconds", "b", ["view"], buckets=buckets, registry=registry)
+    direct_c = Counter("direct", "d", ["view"], registry=registry)
+    buffered_c = Counter("buffered", "b", ["view"], registry=registry)
+    values = [0.0, 0.005, 0.0051, 0.01, 0.5, 1.0, 7.0, 0.2]
+
+    histogram, counter = metrics.Buffered(buffered_h.labels("x")), metrics.Buffered(buffered_c.labels("x"))
+    for value in values:
+        direct_h.labels("x").observe(value)
+        histogram.observe(value)
+        direct_c.labels("x").inc(2)
+        counter.inc(2)
+    assert registry.get_sample_value("buffered_total", {"view": "x"}) == 0  # pending until flushed
+    metrics.flush()
+
+    def samples(name):
+        return sorted(
+            (sample.name.replace(name, ""), tuple(sorted(sample.labels.items())), sample.value)
+            for family in registry.collect()
+            if family.name == name
+            for sample in family.samples
+            if not sample.name.endswith("_created")
+        )
+
+    assert samples("buffered_seconds") == samples("direct_seconds")
+    assert registry.get_sample_value("buffered_total", {"view": "x"}) == 16 == registry.get_sample_value(
+        "direct_total", {"view": "x"}
+    )
+
+
+def test_buffered_events_from_many_threads_are_all_counted():
+    import threading
+
+    from prometheus_client import CollectorRegistry, Counter
+
+    from ecommerce import metrics
+
+    registry = CollectorRegistry()
+    counter = metrics.Buffered(Counter("threaded", "t", registry=registry))
+
+    def work():
+        for _ in range(2000):
+            counter.inc()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for _ in range(20):
+        metrics.flush()  # flushing while the threads count
+    for thread in threads:
+        thread.join()
+    metrics.flush()
+    assert registry.get_sample_value("threaded_total") == 8000

@@ -2,7 +2,8 @@
 
 django-prometheus 2.4's wrappers define a new cursor class for every cursor (every query) and look
 up each labelled metric child (a lock and a dict look-up per label set) on every `execute`. Here the
-cursor class is made once per connection and the children once per connection alias: the metrics
+cursor class is made once per connection, the children once per connection alias, and the events
+are buffered as the request metrics are (ecommerce/metrics.py): the metrics
 (`django_db_execute_total`, `django_db_query_duration_seconds`, `django_db_errors_total`, ...) and
 their labels are the same.
 """
@@ -18,12 +19,14 @@ from django_prometheus.db import (
     query_duration_seconds,
 )
 
+from ecommerce.metrics import child
+
 
 def exporting_cursor_class(cursor_class: type, alias: str, vendor: str) -> type:
     """`cursor_class` counting its statements in django-prometheus' metrics, labelled alias and vendor."""
-    executed = execute_total.labels(alias, vendor)
-    executed_many = execute_many_total.labels(alias, vendor)
-    duration = query_duration_seconds.labels(alias, vendor)
+    executed = child(execute_total, alias, vendor)
+    executed_many = child(execute_many_total, alias, vendor)
+    duration = child(query_duration_seconds, alias, vendor)
 
     class CursorWrapper(cursor_class):
         def execute(self, *args, **kwargs):
@@ -32,7 +35,7 @@ def exporting_cursor_class(cursor_class: type, alias: str, vendor: str) -> type:
             try:
                 return super().execute(*args, **kwargs)
             except Exception as error:
-                errors_total.labels(alias, vendor, type(error).__name__).inc()
+                child(errors_total, alias, vendor, type(error).__name__).inc()
                 raise
             finally:
                 duration.observe(perf_counter() - started)
@@ -44,7 +47,7 @@ def exporting_cursor_class(cursor_class: type, alias: str, vendor: str) -> type:
             try:
                 return super().executemany(query, param_list, *args, **kwargs)
             except Exception as error:
-                errors_total.labels(alias, vendor, type(error).__name__).inc()
+                child(errors_total, alias, vendor, type(error).__name__).inc()
                 raise
             finally:
                 duration.observe(perf_counter() - started)
