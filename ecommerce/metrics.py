@@ -142,23 +142,94 @@ class PrometheusBeforeMiddleware(_CachedLabels, _Before):
         request.prometheus_before_middleware_event = Time()
 
     def process_response(self, request, response):
-        child(self.metrics.responses_total).inc()
+        metrics = self.metrics
         if hasattr(request, "prometheus_before_middleware_event"):
-            child(self.metrics.requests_latency_before).observe(TimeSince(request.prometheus_before_middleware_event))
+            latency = TimeSince(request.prometheus_before_middleware_event)
+            _record([child(metrics.responses_total)], [(child(metrics.requests_latency_before), latency)])
         else:
-            child(self.metrics.requests_unknown_latency_before).inc()
+            _record([child(metrics.responses_total), child(metrics.requests_unknown_latency_before)], [])
         return response
 
 
 class PrometheusAfterMiddleware(_CachedLabels, _After):
-    """django-prometheus' last middleware (requests by method, view, status; body sizes; latency)."""
+    """django-prometheus' last middleware (requests by method, view, status; body sizes; latency).
+
+    The library's events, recorded together: the children a (view, method, status, charset)
+    answer updates are looked up once, then each request adds to them under one lock.
+    """
 
     def process_request(self, request):
         # The library's, reading the two headers from META: `request.headers` would first copy
         # every header of the request into a new mapping.
-        child(self.metrics.requests_by_method, self._method(request)).inc()
-        child(self.metrics.requests_by_transport, self._transport(request)).inc()
+        metrics = self.metrics
+        counters = [
+            child(metrics.requests_by_method, self._method(request)),
+            child(metrics.requests_by_transport, self._transport(request)),
+        ]
         if request.META.get("HTTP_X_REQUESTED_WITH") == "XMLHttpRequest":
-            child(self.metrics.requests_ajax).inc()
-        child(self.metrics.requests_body_bytes).observe(int(request.META.get("CONTENT_LENGTH") or 0))
+            counters.append(child(metrics.requests_ajax))
+        content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+        _record(counters, [(child(metrics.requests_body_bytes), content_length)])
         request.prometheus_after_middleware_event = Time()
+
+    def process_view(self, request, view_func, *view_args, **view_kwargs):
+        if hasattr(request, "resolver_match"):
+            name = request.resolver_match.view_name or "<unnamed view>"
+            metric = self.metrics.requests_by_view_transport_method
+            _record([child(metric, name, self._transport(request), self._method(request))], [])
+
+    def process_response(self, request, response):
+        metrics = self.metrics
+        method, name, status = self._method(request), self._get_view_name(request), str(response.status_code)
+        charset = str(response.charset) if hasattr(response, "charset") else None
+        key = (name, method, request.method, status, charset)
+        children = _response_children.get(key)
+        if children is None:
+            counters = [
+                child(metrics.responses_by_status, status),
+                child(metrics.responses_by_status_view_method, status, name, method),
+            ]
+            if charset is not None:
+                counters.append(child(metrics.responses_by_charset, charset))
+            children = _response_children.setdefault(
+                key,
+                (
+                    counters,
+                    child(metrics.responses_body_bytes),
+                    child(metrics.requests_latency_by_view_method, name, request.method),
+                ),
+            )
+        counters, body_bytes, latency = children
+        if getattr(response, "streaming", False):
+            counters = [*counters, child(metrics.responses_streaming)]
+        histograms = [(body_bytes, len(response.content))] if hasattr(response, "content") else []
+        if hasattr(request, "prometheus_after_middleware_event"):
+            histograms.append((latency, TimeSince(request.prometheus_after_middleware_event)))
+        else:
+            counters = [*counters, child(metrics.requests_unknown_latency)]
+        _record(counters, histograms)
+        return response
+
+
+_response_children: dict[tuple, tuple] = {}
+
+
+def _record(counters, histograms) -> None:
+    """Several events at once: one buffer look-up and one lock for the lot."""
+    if not BUFFERED:
+        for metric_child in counters:
+            metric_child.inc()
+        for metric_child, value in histograms:
+            metric_child.observe(value)
+        return
+    buffer = _buffer()
+    with buffer.lock:
+        counts, pending = buffer.counts, buffer.histograms
+        for buffered in counters:
+            counts[buffered.child] = counts.get(buffered.child, 0) + 1
+        for buffered, value in histograms:
+            entry = pending.get(buffered.child)
+            if entry is None:
+                entry = pending[buffered.child] = [0.0, [0] * len(buffered.bounds)]
+            entry[0] += value
+            entry[1][bisect_left(buffered.bounds, value)] += 1

@@ -338,8 +338,10 @@ def test_buffered_events_add_up_to_what_prometheus_client_counts_directly():
         )
 
     assert samples("buffered_seconds") == samples("direct_seconds")
-    assert registry.get_sample_value("buffered_total", {"view": "x"}) == 16 == registry.get_sample_value(
-        "direct_total", {"view": "x"}
+    assert (
+        registry.get_sample_value("buffered_total", {"view": "x"})
+        == 16
+        == registry.get_sample_value("direct_total", {"view": "x"})
     )
 
 
@@ -366,3 +368,35 @@ def test_buffered_events_from_many_threads_are_all_counted():
         thread.join()
     metrics.flush()
     assert registry.get_sample_value("threaded_total") == 8000
+
+
+@pytest.mark.django_db
+def test_each_request_counts_once_in_every_request_metric(client):
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    names = {
+        ("django_http_requests_before_middlewares_total", ()): 3,
+        ("django_http_responses_before_middlewares_total", ()): 3,
+        ("django_http_requests_latency_including_middlewares_seconds_count", ()): 3,
+        ("django_http_requests_total_by_method_total", (("method", "GET"),)): 3,
+        ("django_http_requests_total_by_transport_total", (("transport", "http"),)): 3,
+        ("django_http_requests_body_total_bytes_count", ()): 3,
+        (
+            "django_http_requests_total_by_view_transport_method_total",
+            (("view", "health"), ("transport", "http"), ("method", "GET")),
+        ): 3,
+        ("django_http_responses_total_by_status_total", (("status", "200"),)): 3,
+        (
+            "django_http_responses_total_by_status_view_method_total",
+            (("status", "200"), ("view", "health"), ("method", "GET")),
+        ): 3,
+        ("django_http_responses_total_by_charset_total", (("charset", "utf-8"),)): 3,
+        ("django_http_responses_body_total_bytes_count", ()): 3,
+        ("django_http_requests_latency_seconds_by_view_method_count", (("view", "health"), ("method", "GET"))): 3,
+    }
+    before = {key: value(key[0], **dict(key[1])) for key in names}
+    for _ in range(3):
+        assert client.get("/health").status_code == 200
+    for key, expected in names.items():
+        assert value(key[0], **dict(key[1])) - before[key] == expected, key
