@@ -66,8 +66,20 @@ def notification_enqueue_many(*, notification_ids: list[int]) -> int:
 
 
 def notification_enqueue_with_order(*, notification_ids: list[int]) -> None:
-    """Queue the deliveries of notifications just recorded in the current (the order's) transaction,
-    after it commits (`on_commit`, robust: a broker or provider failure never fails the order;
-    `retry_notifications` picks up what was not queued)."""
-    if notification_ids:
-        transaction.on_commit(lambda: notification_enqueue_many(notification_ids=notification_ids), robust=True)
+    """Queue the deliveries of notifications just recorded in the current (the order's) transaction.
+
+    A database tasks backend gets the task rows now, in this transaction: they commit with the order
+    (one commit, one fsync) and vanish with a rolled-back one; a database error here rolls the order
+    back with them, so nothing is half-recorded. Any other backend is called after commit (`on_commit`,
+    robust: the immediate backend delivers there, and a failure never fails the order;
+    `retry_notifications` picks up whatever was not queued).
+    """
+    if not notification_ids:
+        return
+    if tasks_share_the_database():
+        from notifications.tasks import notification_deliver
+
+        for notification_id in notification_ids:
+            notification_deliver.enqueue(notification_id)
+        return
+    transaction.on_commit(lambda: notification_enqueue_many(notification_ids=notification_ids), robust=True)
