@@ -309,6 +309,9 @@ def run(args, *, wrk: str, server_env: dict[str, str], progress) -> dict:
                     )
                 bare_runs += paired_bare
                 baseline_runs += paired_base
+                drained = _drain(args.port)
+                if drained > 1:
+                    progress(f"  (the service took {drained:.0f} s to finish this row's queued requests)")
                 figures, bare_figures, base = summarise(measured), summarise(paired_bare), summarise(paired_base)
                 row = {
                     "name": endpoint.name,
@@ -356,6 +359,21 @@ def run(args, *, wrk: str, server_env: dict[str, str], progress) -> dict:
     }
 
 
+def _drain(port: int, *, limit: float = 60.0) -> float:
+    """Wait until the service answers the baseline within a second again (requests wrk gave up on
+    may still be running in its threads), so the next row starts on an idle server; returns the wait."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        asked = time.monotonic()
+        try:
+            status, _ = _request(port, "GET", BASELINE_PATH)
+        except OSError:
+            continue
+        if status == 200 and time.monotonic() - asked < 1.0:
+            break
+    return time.monotonic() - started
+
+
 def _preflight(port: int, endpoint: Endpoint, sample: dict) -> str | None:
     """One request before the load: a missing route or a wrong answer skips the endpoint, saying why."""
     body = None
@@ -363,13 +381,16 @@ def _preflight(port: int, endpoint: Endpoint, sample: dict) -> str | None:
         if not sample["hot"] or not sample["token"]:
             return "no customers or products with stock were seeded"
         body = json.dumps({"items": [{"product": sample["hot"][0], "quantity": 1}]}).encode()
-    status, content = _request(
-        port,
-        endpoint.method,
-        endpoint.preflight.format(**sample),
-        body=body,
-        token=sample["token"] if endpoint.method == "POST" else "",
-    )
+    try:
+        status, content = _request(
+            port,
+            endpoint.method,
+            endpoint.preflight.format(**sample),
+            body=body,
+            token=sample["token"] if endpoint.method == "POST" else "",
+        )
+    except OSError as error:  # a timeout included: the row is reported, the run goes on
+        return f"pre-flight failed: {type(error).__name__} {error}"
     if status == endpoint.expected:
         return None
     if status == 404:
