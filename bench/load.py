@@ -300,6 +300,7 @@ def run(args, *, wrk: str, server_env: dict[str, str], progress) -> dict:
                     f"{args.duration} s baseline, {args.duration} s endpoint)"
                 )
                 _wrk(wrk, args, args.port, endpoint.scenario, data, args.warmup, endpoint.variant)
+                waited = _drain(args.port)
                 paired_bare, paired_base, measured = [], [], []
                 for _ in range(args.rounds):
                     paired_bare.append(_wrk(wrk, args, bare_port, "bare", data, args.duration))
@@ -307,11 +308,13 @@ def run(args, *, wrk: str, server_env: dict[str, str], progress) -> dict:
                     measured.append(
                         _wrk(wrk, args, args.port, endpoint.scenario, data, args.duration, endpoint.variant)
                     )
+                    # Requests wrk gave up on may still run in the service's threads: the next yardstick
+                    # runs start on an idle server.
+                    waited += _drain(args.port)
                 bare_runs += paired_bare
                 baseline_runs += paired_base
-                drained = _drain(args.port)
-                if drained > 1:
-                    progress(f"  (the service took {drained:.0f} s to finish this row's queued requests)")
+                if waited > 1:
+                    progress(f"  (the service took {waited:.0f} s in all to finish requests wrk had given up on)")
                 figures, bare_figures, base = summarise(measured), summarise(paired_bare), summarise(paired_base)
                 row = {
                     "name": endpoint.name,
