@@ -1,4 +1,6 @@
-from django.conf import settings
+"""The root URLconf. The apps' routes are included by module name, so this module imports no app; `/admin/` is
+the back office's site (`admin.site`, `backoffice.sites.ShopAdminSite` by the admin app's `default_site`)."""
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -16,11 +18,6 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("notifications.api.urls")),
 ]
-if settings.BENCH_BASELINE_ENABLED:
-    # `make bench` only: the baseline the endpoints are compared with (bench/baseline.py).
-    from bench.baseline import BaselineView
-
-    api_v1.append(re_path(r"^bench/baseline/?$", BaselineView.as_view(), name="bench-baseline"))
 
 urlpatterns = [
     re_path(r"^health/?$", views.health, name="health"),

@@ -15,12 +15,6 @@ def admin_site_client(client, superuser):
     return client
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The list tests create hundreds of users; PBKDF2's deliberate slowness is not what they test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="module")
 def browser():
     """Chromium for one browser test module (module scope: see tests/admin/browser.py for why not session)."""

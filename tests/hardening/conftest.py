@@ -10,12 +10,6 @@ from orders.models import Order, OrderLine
 from tests.factories import CustomerFactory, ProductFactory, UserFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Many users per test here; the real hasher is tested by tests/customers.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(user) -> dict[str, str]:
     """An `Authorization` header with an access token minted for `user`, as a login would give."""
     return {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
