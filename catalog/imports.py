@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.models import Category, Product
 from catalog.selectors import PATH_SEPARATOR
 from catalog.services import category_slug_base, category_tree_lock, unique_slug
+from ecommerce.money import money
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +76,9 @@ def _parse_price(text: str) -> Decimal:
         raise ValueError(f"price {text} is negative")
     if value >= 10 ** (PRICE_MAX_DIGITS - 2):
         raise ValueError(f"price {text} is too large (at most {PRICE_MAX_DIGITS - 2} digits before the point)")
-    if value != value.quantize(Decimal("0.01")):
+    if value != money(value):
         raise ValueError(f"price {text} has more than 2 decimal places")
-    value = value.quantize(Decimal("0.01"))
-    return value
+    return money(value)
 
 
 def _parse_stock(text: str) -> int:
