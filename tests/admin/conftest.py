@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import UserFactory
+from tests.factories import CategoryFactory, UserFactory
 
 
 @pytest.fixture
@@ -13,6 +13,17 @@ def admin_site_client(client, superuser):
     """Django's test client logged into the admin as a superuser (the admin is a browser UI, not the API)."""
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def tree(db) -> dict:
+    """electronics > phones > android, electronics > laptops, and a separate root `books`; no products."""
+    electronics = CategoryFactory(name="Electronics")
+    phones = CategoryFactory(name="Phones", parent=electronics)
+    android = CategoryFactory(name="Android", parent=phones)
+    laptops = CategoryFactory(name="Laptops", parent=electronics)
+    books = CategoryFactory(name="Books")
+    return {"electronics": electronics, "phones": phones, "android": android, "laptops": laptops, "books": books}
 
 
 @pytest.fixture(scope="module")
