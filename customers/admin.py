@@ -3,6 +3,8 @@
 A customer's orders (count, links, the latest ones) are added by `backoffice.admin`: this app does not know orders.
 """
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -69,13 +71,13 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("email", "first_name", "last_name", "phone", "date_joined")
+    list_display: tuple[str, ...] = ("email", "first_name", "last_name", "phone", "date_joined")
     list_display_links = ("email",)
     list_select_related = ("user",)
     search_fields = ("user__email", "first_name", "last_name", "phone")
     ordering = ("-user__date_joined",)
-    fields = ("user", "first_name", "last_name", "phone", "date_joined")
-    readonly_fields = ("user", "date_joined")
+    fields: ClassVar[tuple[str, ...]] = ("user", "first_name", "last_name", "phone", "date_joined")
+    readonly_fields: ClassVar[tuple[str, ...]] = ("user", "date_joined")
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:

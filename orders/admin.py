@@ -16,7 +16,7 @@ from orders.models import Order, OrderLine, OrderStatus
 BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 # Target status -> (verb, past tense) for the admin's messages.
-TRANSITIONS = {
+TRANSITIONS: dict[str, tuple[str, str]] = {
     OrderStatus.CONFIRMED: ("Confirm", "Confirmed"),
     OrderStatus.SHIPPED: ("Ship", "Shipped"),
     OrderStatus.DELIVERED: ("Deliver", "Delivered"),
