@@ -1,7 +1,7 @@
 """The test run's settings, the one place for them: production's settings (`ecommerce.settings`) read from a
 test environment, plus what only tests change.
 
-Selected in pyproject.toml (`DJANGO_SETTINGS_MODULE`). The environment defaults are set before
+Selected by pytest's `--ds` (pyproject.toml's addopts). The environment defaults are set before
 `ecommerce.settings` reads them, and the real environment wins (e.g. DATABASE_URL=mysql://... for the MariaDB
 run); subprocesses the tests start (manage.py, the task worker) inherit them.
 """
