@@ -1,7 +1,7 @@
 """The bench's stack baseline: bare Django's one query, through the service's middleware and DRF stack.
 
-Mounted at `/api/v1/bench/baseline` only when `BENCH_BASELINE_ENABLED` is on (see
-`ecommerce/urls.py`); never in production. It keeps DRF's default authentication,
+Mounted at `/api/v1/bench/baseline` by the bench's own URLconf (`bench/urls.py`, chosen by
+`bench/settings.py`); the production URLconf does not know it. It keeps DRF's default authentication,
 permission, throttling and renderer classes, and runs exactly what the bare-Django yardstick's view
 runs (`bench/bare/urls.py`: `SELECT 1` on a cursor, a small JSON object back), so its ratio to bare
 Django is what the service's plumbing costs (SPEC §5), and an endpoint's ratio to it is what the

@@ -85,7 +85,7 @@ def _timed(key: str, function: Callable) -> Callable:
         finally:
             _timings()[key] += time.perf_counter() - started
 
-    wrapper.__wrapped_for_plumbing__ = True
+    wrapper.__wrapped_for_plumbing__ = True  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -117,9 +117,9 @@ def instrument(handler) -> None:
         _wrap(APIView, method, key)
     _wrap(APIView, "dispatch", "DRF dispatch")
     _wrap(APIView, "handle_exception", "DRF: exception handler")
-    rendered = Response.rendered_content
-    if not getattr(rendered.fget, "__wrapped_for_plumbing__", False):
-        Response.rendered_content = property(_timed("DRF: renderer", rendered.fget))
+    rendered: property = Response.rendered_content  # type: ignore[assignment]
+    if rendered.fget is not None and not getattr(rendered.fget, "__wrapped_for_plumbing__", False):
+        Response.rendered_content = property(_timed("DRF: renderer", rendered.fget))  # type: ignore[method-assign,assignment]
     handler._view_middleware = [
         _timed(f"process_view {type(method.__self__).__module__}.{type(method.__self__).__name__}", method)
         for method in handler._view_middleware

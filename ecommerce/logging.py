@@ -21,7 +21,7 @@ logging._srcfile = None
 logging.logThreads = False
 logging.logProcesses = False
 logging.logMultiprocessing = False
-logging.logAsyncioTasks = False
+logging.logAsyncioTasks = False  # type: ignore[attr-defined]  # Python 3.12+; not in the stubs yet
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 user_id_var: ContextVar[int | None] = ContextVar("user_id", default=None)
