@@ -20,8 +20,6 @@ TARGETS = {
     "seed_seconds": 180.0,
     "root_price_stats_seconds": 1.5,
     "price_analytics_seconds": 10.0,
-    "read_ratio": 0.5,
-    "order_ratio": 0.25,
 }
 TIMED_RUNS = 3
 
@@ -179,11 +177,10 @@ def check_targets(report: dict) -> dict:
         checks["price_analytics"] = _check(
             timings["price_analytics"]["median_seconds"], TARGETS["price_analytics_seconds"], "s", lower=True
         )
-    for row in report.get("load", {}).get("endpoints", []):
-        if row.get("ratio") is None:
-            continue
-        target = TARGETS["order_ratio"] if row["method"] == "POST" else TARGETS["read_ratio"]
-        checks[row["name"]] = _check(row["ratio"], target, "× baseline", lower=False)
+    if report.get("load"):
+        from bench import load
+
+        checks.update(load.check_targets(report["load"]))
     return checks
 
 
@@ -194,30 +191,12 @@ def _check(value: float, target: float, unit: str, *, lower: bool) -> dict:
 
 def render(report: dict) -> str:
     lines = []
-    load = report.get("load", {})
-    if load.get("endpoints"):
-        base = load.get("baseline", {})
-        lines.append(
-            f"{'endpoint':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-            f"{'base req/s':>10} {'ratio':>6} {'target':>7}"
-        )
-        lines.append(
-            f"{'baseline (1 query, same stack)':<38} {base.get('rps', 0):>8.1f} {base.get('p50_ms', 0):>8.1f} "
-            f"{base.get('p99_ms', 0):>8.1f} {base.get('errors', 0):>7}"
-        )
-        for row in load["endpoints"]:
-            if row.get("skipped"):
-                lines.append(f"{row['name']:<38} skipped: {row['skipped']}")
-                continue
-            target = TARGETS["order_ratio"] if row["method"] == "POST" else TARGETS["read_ratio"]
-            mark = "ok" if row["ratio"] >= target else "MISSED"
-            lines.append(
-                f"{row['name']:<38} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
-                f"{row['errors']:>7} {row['baseline_rps']:>10.1f} {row['ratio']:>6.2f} {'≥' + str(target):>7} {mark}"
-            )
-        lines.append("")
+    if report.get("load"):
+        from bench import load
+
+        lines += [load.render(report["load"]), ""]
     for name, check in report.get("targets", {}).items():
-        if name.startswith(("GET", "POST")):
+        if check["unit"] != "s":
             continue
         comparison = "≤" if check["unit"] == "s" else "≥"
         mark = "ok" if check["met"] else "MISSED"

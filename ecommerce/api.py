@@ -19,9 +19,10 @@ from django.http import Http404, JsonResponse
 from django.utils.functional import cached_property
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from ecommerce.renderers import JSONRenderer
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:ecommerce:problem:"

@@ -67,19 +67,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- HTTP: middleware, URLs, request bodies ---------------------------------------------
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # django-prometheus' middleware, its labelled metrics looked up once (ecommerce/metrics.py).
+    "ecommerce.metrics.PrometheusBeforeMiddleware",
     "ecommerce.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ecommerce.middleware.BodySizeLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control, Vary, ETag and 304s of the API's GETs (public for anonymous catalog reads only).
+    "ecommerce.middleware.HttpCachingMiddleware",
+    # Django's sessions and messages, made only when used (ecommerce/middleware.py): API requests do not.
+    "ecommerce.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ecommerce.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ecommerce.middleware.ProfilingMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "ecommerce.metrics.PrometheusAfterMiddleware",
 ]
 ROOT_URLCONF = "ecommerce.urls"
 WSGI_APPLICATION = "ecommerce.wsgi.application"
@@ -113,8 +117,9 @@ def _database(url: str) -> dict:
     """One `DATABASES` entry from a URL, with the options each engine needs here."""
     db = env.db_url_config(url)
     if db["ENGINE"] == "django.db.backends.mysql":
-        # django-prometheus' wrapper counts queries and errors per database for /metrics.
-        db["ENGINE"] = "django_prometheus.db.backends.mysql"
+        # django-prometheus' wrapper counts queries and errors per database for /metrics (ours: the same
+        # metrics without a new cursor class per query, ecommerce/db/backends/).
+        db["ENGINE"] = "ecommerce.db.backends.mysql"
         db.setdefault("OPTIONS", {}).update(
             {
                 "charset": "utf8mb4",
@@ -128,7 +133,7 @@ def _database(url: str) -> dict:
         )
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     elif db["ENGINE"] == "django.db.backends.sqlite3":
-        db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
+        db["ENGINE"] = "ecommerce.db.backends.sqlite3"
         db.setdefault("OPTIONS", {}).update(
             {
                 # Wait for the write lock instead of failing at once; IMMEDIATE takes it at BEGIN.
@@ -280,17 +285,25 @@ TASKS = {
 }
 
 # --- Django REST framework -------------------------------------------------------------------
+# Off unless set (e.g. "100/min"); login throttles are on by default. A throttle class whose rate is
+# off is not listed at all (it would be made and asked on every request only to say yes).
+_API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="") or None
+_API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="") or None
 REST_FRAMEWORK = {
+    # DRF's JSON renderer encoding with orjson, and DRF's negotiation without parsing `Accept: */*`
+    # or `application/json` (ecommerce/renderers.py).
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "ecommerce.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ecommerce.renderers.ContentNegotiation",
     # DRF's JSON parser, with deep nesting a 400 instead of a 500 (ecommerce/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["ecommerce.parsers.JSONParser"],
     # Bearer tokens: our JWTs, or (when OIDC is configured) the provider's access tokens.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "customers.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's session authentication, not touching the session of a request without its cookie.
+        "customers.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "ecommerce.api.Pagination",
@@ -299,13 +312,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ecommerce.api.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        dotted
+        for dotted, rate in (
+            ("rest_framework.throttling.AnonRateThrottle", _API_THROTTLE_ANON),
+            ("rest_framework.throttling.UserRateThrottle", _API_THROTTLE_USER),
+        )
+        if rate
     ],
     "DEFAULT_THROTTLE_RATES": {
-        # Off unless set (e.g. "100/min"); login throttles are on by default.
-        "anon": env.str("API_THROTTLE_ANON", default="") or None,
-        "user": env.str("API_THROTTLE_USER", default="") or None,
+        "anon": _API_THROTTLE_ANON,
+        "user": _API_THROTTLE_USER,
         "login_ip": env.str("LOGIN_THROTTLE_IP", default="20/min"),
         "login_email": env.str("LOGIN_THROTTLE_EMAIL", default="5/min"),
     },
@@ -313,6 +329,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# HTTP caching of anonymous catalog reads (ecommerce.middleware.HttpCachingMiddleware): how many seconds a
+# browser or shared cache may reuse one without asking again; 0: it revalidates every time (ETag, 304).
+API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=0)
 # Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds
 # (counting a million rows costs more than the page itself); smaller counts are always exact.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
