@@ -22,6 +22,9 @@ from django.db import connection
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
+from bench import vocabulary
+from bench.vocabulary import SEARCH_HIT  # noqa: F401 - the scale table's one-word search
+
 # Products 1..hot_products are active with a stock no load run can exhaust: POST /orders buys them.
 HOT_STOCK = 1_000_000_000
 # Every app table the bench rewrites. The database must be a dedicated one (see __main__).
@@ -222,6 +225,7 @@ def _product_batches(
 ) -> Iterator[list[tuple]]:
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     choice, randint, rand = rng.choice, rng.randint, rng.random
+    name_of, description_of = vocabulary.namer(rng), vocabulary.describer(rng)
     batch: list[tuple] = []
     for product_id in range(1, total + 1):
         cents = randint(100, 5_000_000)
@@ -230,9 +234,9 @@ def _product_batches(
         batch.append(
             (
                 product_id,
-                f"Product {product_id:07d}",
+                name_of(),
                 f"BENCH-{product_id:07d}",
-                "A product seeded for the benchmark.",
+                description_of(),
                 f"{cents // 100}.{cents % 100:02d}",
                 HOT_STOCK if is_hot else randint(0, 500),
                 choice(targets),
