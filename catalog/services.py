@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.text import slugify
 
+from catalog.cache import catalog_changed
 from catalog.exceptions import (
     CatalogValidationError,
     CategoryHasProducts,
@@ -51,6 +52,8 @@ def category_tree_lock() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("category_tree_lock() must be called inside transaction.atomic()")
     CategoryTreeLock.objects.select_for_update().get_or_create(pk=TREE_LOCK_ID)
+    # Every tree write takes this lock: cached catalog reads are recomputed once it commits.
+    catalog_changed()
 
 
 # --- Categories ------------------------------------------------------------------
@@ -62,9 +65,17 @@ def _siblings(parent_id: int | None):
     return Category.objects.filter(parent_id=parent_id)
 
 
-def _check_name_free(*, name: str, parent_id: int | None, exclude_pk: int | None = None) -> None:
+def category_name_taken(*, name: str, parent_id: int | None, exclude_pk: int | None = None) -> bool:
+    """Whether a sibling (under `parent_id`, None for the roots) already has this name, in any case.
+
+    The services check it under the tree lock; the admin form asks it early for a friendlier message.
+    """
     taken = _siblings(parent_id).exclude(pk=exclude_pk).values_list("name", flat=True)
-    if any(other.casefold() == name.casefold() for other in taken):
+    return any(other.casefold() == name.casefold() for other in taken)
+
+
+def _check_name_free(*, name: str, parent_id: int | None, exclude_pk: int | None = None) -> None:
+    if category_name_taken(name=name, parent_id=parent_id, exclude_pk=exclude_pk):
         where = "at the top level" if parent_id is None else "in this parent category"
         raise CatalogValidationError(
             "A category with this name already exists here.",
@@ -241,6 +252,7 @@ def product_create(
         if Product.objects.filter(sku=sku).exists():
             raise _sku_taken() from error
         raise
+    catalog_changed()
     logger.info("product created", extra={"product_id": product.pk})
     return product
 
@@ -279,6 +291,8 @@ def product_update(*, product: Product, **changes: Any) -> Product:
             if "sku" in changed and Product.objects.filter(sku=locked.sku).exclude(pk=locked.pk).exists():
                 raise _sku_taken() from error
             raise
+        if set(changed) - {"stock"}:  # nothing cached depends on stock (catalog.cache)
+            catalog_changed()
         logger.info("product updated", extra={"product_id": locked.pk, "fields": changed})
     return locked
 
@@ -295,4 +309,5 @@ def product_delete(*, product: Product) -> None:
             product.delete()
     except (ProtectedError, RestrictedError, IntegrityError):
         raise ProductInUse("This product appears in orders and cannot be deleted; deactivate it instead.") from None
+    catalog_changed()
     logger.info("product deleted", extra={"product_id": product.pk})

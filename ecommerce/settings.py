@@ -416,6 +416,9 @@ INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "ecommerce.admin_
 # (counting a million rows costs more than the page itself); smaller counts are always exact.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+# Cached catalog reads (price-stats, catalog/cache.py) are invalidated by every write through
+# catalog.services; this bounds them anyway (writes that bypass the services, unshared caches).
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 # Mounts GET /api/v1/bench/baseline (one trivial query through the full middleware and DRF stack),
 # the yardstick of `make bench`. Off everywhere else.
 BENCH_BASELINE_ENABLED = env.bool("BENCH_BASELINE_ENABLED", default=False)
