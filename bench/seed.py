@@ -58,21 +58,21 @@ class SeedResult:
         return round(sum(self.seconds.values()), 2)
 
 
-def build_tree(*, total: int, depth: int, roots: int = 1) -> list[Node]:
-    """`total` categories, `roots` roots, levels 0..depth, filled level by level.
+def build_tree(*, total: int, depth: int) -> list[Node]:
+    """`total` categories under one root, levels 0..depth, filled level by level.
 
     The fan-out is the smallest that reaches `total` within `depth` levels; the last level
     is cut short and its nodes are dealt round-robin to the level above, so the tree is
     balanced and exactly `depth` deep. Siblings are named with zero-padded numbers, so their
     name order (django-mptt's `order_insertion_by`) is their lft order.
     """
-    if total < roots or depth < 0:
-        raise ValueError("need at least one category per root and a non-negative depth")
+    if total < 1 or depth < 0:
+        raise ValueError("need at least one category and a non-negative depth")
     fanout = 1
-    while roots * sum(fanout**level for level in range(depth + 1)) < total and fanout < total:
+    while sum(fanout**level for level in range(depth + 1)) < total and fanout < total:
         fanout += 1
     nodes: list[Node] = []
-    current = [_node(len(nodes) + i + 1, None, 0, i) for i in range(roots)]
+    current = [_node(1, None, 0, 0)]
     nodes.extend(current)
     for level in range(1, depth + 1):
         wanted = min(len(current) * fanout, total - len(nodes))
@@ -86,7 +86,7 @@ def build_tree(*, total: int, depth: int, roots: int = 1) -> list[Node]:
             children.append(child)
         nodes.extend(children)
         current = children
-    _number(nodes[:roots])
+    _number(nodes[0], nodes)
     return nodes
 
 
@@ -95,21 +95,14 @@ def _node(node_id: int, parent: Node | None, level: int, index: int) -> Node:
     return Node(id=node_id, name=name, slug=slugify(name), parent_id=parent.id if parent else None, level=level)
 
 
-def _number(roots: list[Node]) -> None:
-    """Nested-set numbering, iteratively (no recursion limit), each root its own tree from 1."""
-    for root in roots:
-        counter = 1
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, visited = stack.pop()
-            if visited:
-                node.rght = counter
-                counter += 1
-                continue
-            node.lft = counter
-            counter += 1
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.children))
+def _number(root: Node, nodes: list[Node]) -> None:
+    """Nested-set numbering with the catalog's own implementation (catalog.tree)."""
+    from catalog.tree import nested_set_numbers
+
+    children = {node.id: [child.id for child in node.children] for node in nodes if node.children}
+    numbers = nested_set_numbers([root.id], children)
+    for node in nodes:
+        node.lft, node.rght = numbers[node.id][:2]
 
 
 def wipe() -> None:

@@ -82,8 +82,11 @@ class ProductListing:
 
     # --- what the paginator uses -----------------------------------------------------------------
 
-    def queryset(self) -> QuerySet[Product]:
-        """Every filter, no ordering: what is counted, and (ordered) the straightforward page query."""
+    def queryset(self, *, full_text: bool = True) -> QuerySet[Product]:
+        """Every filter, no ordering: what is counted, and (ordered) the straightforward page query.
+
+        `full_text=False`: a search by regular expression, row by row (see ProductQuerySet.search).
+        """
         f = self.filters
         products = Product.objects.all()
         if f.nothing:
@@ -101,7 +104,7 @@ class ProductListing:
         elif f.in_stock is False:
             products = products.filter(stock=0)
         if f.search:
-            products = products.search(f.search)
+            products = products.search(f.search, full_text=full_text)
         return products.order_by()
 
     def order_by(self, *, reverse: bool = False) -> list[str]:
@@ -149,9 +152,6 @@ class ProductListing:
         selective = self._selective_plan(count)
         if selective is None:
             return (*ordered, reverse)
-        if f.search:
-            # MATCH needs the full-text index, which an index hint would exclude: the search's own plan.
-            return (*selective, reverse)
         if count <= FEW:
             return (*selective, reverse)
         active = cached_count(Product.objects.active().order_by())
@@ -164,7 +164,7 @@ class ProductListing:
         f = self.filters
         if f.search:
             return ("search", None)  # the full-text index (the optimizer always takes it)
-        if f.category is not None and (count <= FEW or not self._category_is_everything()):
+        if f.category is not None and not self._category_is_everything():
             return ("subtree", "product_cat_active_price_idx")
         if f.in_stock is False:
             return ("stock", "product_active_stock_idx")
@@ -177,15 +177,20 @@ class ProductListing:
         category = self.filters.category
         if category is None or category.parent_id is not None:
             return False
-        return category_count() == (category.rght - category.lft + 1) // 2
+        total = getattr(category, "category_total", None)  # read with the category (selectors.category_for_listing)
+        if total is None:
+            total = category_count()
+        return total == (category.rght - category.lft + 1) // 2
 
     def page_sql(self, start: int, stop: int, count: int) -> tuple[str, list[Any], str]:
         """The page's one statement (MySQL/MariaDB), its parameters, and the plan's name."""
         name, index, reverse = self.plan(start, stop, count)
         offset = count - stop if reverse else start
-        products = self.queryset()
+        # The ordered plan checks a search word by word on the rows it walks past (MATCH would need
+        # the full-text index, which the index hint excludes, and would read every match first).
+        products = self.queryset(full_text=name != "ordered")
         if name == "ordered" and self.filters.category is not None and self._category_is_everything():
-            products = _without_subtree(self.filters)
+            products = _without_subtree(self.filters, full_text=False)
         ids = products.order_by(*self.order_by(reverse=reverse)).values_list("id")[offset : offset + stop - start]
         inner_sql, inner_params = ids.query.sql_with_params()
         table = connection.ops.quote_name(Product._meta.db_table)
@@ -234,10 +239,10 @@ def _aware(value):
     return value
 
 
-def _without_subtree(filters: ProductFilters) -> QuerySet[Product]:
+def _without_subtree(filters: ProductFilters, *, full_text: bool) -> QuerySet[Product]:
     from dataclasses import replace
 
-    return ProductListing(replace(filters, category=None)).queryset()
+    return ProductListing(replace(filters, category=None)).queryset(full_text=full_text)
 
 
 def category_count() -> int:

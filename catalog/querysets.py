@@ -72,19 +72,22 @@ class ProductQuerySet(models.QuerySet):
 
         return self.filter(category__in=Category.objects.filter(subtree_q(category, "")).values("id"))
 
-    def search(self, text: str) -> ProductQuerySet:
+    def search(self, text: str, *, full_text: bool = True) -> ProductQuerySet:
         """Products in which every word of `text` begins a word of the name, the SKU or the description.
 
         Case-insensitive. On MySQL/MariaDB through the full-text index (boolean mode, `+word*` per
         word of 3 or more characters) and accent-insensitive (the columns' utf8mb4_unicode_ci
         collation); shorter words are checked with a regular expression on those rows. Elsewhere
-        (SQLite) every word through the regular expression. No words at all (only punctuation): nothing.
+        (SQLite), or with `full_text=False`, every word through the regular expression (the same
+        matches: catalog.listing uses it to check the rows an ordering's index walks past, where a
+        common word's full-text lookup would read every one of its matches). No words at all (only
+        punctuation): nothing.
         """
         words = search_words(text)
         if not words:
             return self.none()
         products = self
-        if self.db_vendor() == "mysql":
+        if full_text and self.db_vendor() == "mysql":
             long_words = [word for word in words if len(word) >= FULLTEXT_MIN_WORD]
             if long_words:
                 query = " ".join(f"+{word}*" for word in long_words)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, F, Max, Min, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Round
 
 from catalog.cache import catalog_cached
@@ -72,6 +72,13 @@ def _in_subtree_of(node: Category, ancestor: Category) -> bool:
 def category_list() -> QuerySet[Category]:
     """Every category in tree (preorder) order."""
     return Category.objects.order_by("tree_id", "lft")
+
+
+def category_for_listing() -> QuerySet[Category]:
+    """Categories with `category_total`, the number of all categories, read in the same query: the
+    product list sees from it that a root holding every category needs no subtree condition."""
+    total = Category.objects.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
+    return category_list().annotate(category_total=Subquery(total))
 
 
 def category_tree_json() -> list[dict[str, Any]]:

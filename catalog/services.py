@@ -11,7 +11,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.text import slugify
 
@@ -24,6 +24,7 @@ from catalog.exceptions import (
     ProductInUse,
 )
 from catalog.models import Category, CategoryTreeLock, Product
+from catalog.tree import children_by_parent, nested_set_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -207,12 +208,37 @@ def category_tree_repair() -> list[str]:
     category_tree_lock()
     problems = category_tree_problems()
     if problems:
-        Category.objects.rebuild()
+        category_tree_renumber()
         remaining = category_tree_problems()
         if remaining:
             raise CategoryTreeCorrupt("; ".join(remaining[:10]))
         logger.warning("category tree repaired", extra={"problems": len(problems)})
     return problems
+
+
+def category_tree_renumber() -> int:
+    """Recompute lft/rght/level/tree_id of every category from the parent links (roots and siblings
+    by name, as django-mptt's `rebuild()`), in memory, and write the changed rows in batches of one
+    upsert each: `rebuild()`'s per-row UPDATEs take seconds on MariaDB for a few thousand categories.
+
+    Call under the tree lock (imports and repairs hold it). Returns the number of rows rewritten.
+    """
+    rows = list(Category.objects.values_list("id", "parent_id", "name", "slug", "lft", "rght", "level", "tree_id"))
+    by_id = {row[0]: row for row in rows}
+    roots, children = children_by_parent(
+        ((row[0], row[1]) for row in rows), sort_key=lambda pk: (by_id[pk][2].casefold(), pk)
+    )
+    changed = [
+        Category(id=pk, parent_id=by_id[pk][1], name=by_id[pk][2], slug=by_id[pk][3],
+                 lft=lft, rght=rght, level=level, tree_id=tree_id)
+        for pk, (lft, rght, level, tree_id) in nested_set_numbers(roots, children).items()
+        if (lft, rght, level, tree_id) != by_id[pk][4:]
+    ]  # fmt: skip
+    target = {"unique_fields": ["id"]} if connection.features.supports_update_conflicts_with_target else {}
+    Category.objects.bulk_create(
+        changed, batch_size=5000, update_conflicts=True, update_fields=["lft", "rght", "level", "tree_id"], **target
+    )
+    return len(changed)
 
 
 # --- Products ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from catalog.listing import PRODUCT_ORDERINGS, ProductFilters
 from catalog.models import Category, Product
+from catalog.selectors import category_for_listing
 
 SEARCH_MAX_LENGTH = 200
 
@@ -25,7 +26,7 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 class ProductFilter(filters.FilterSet):
     category = filters.ModelChoiceFilter(
-        queryset=Category.objects.all(),
+        queryset=lambda request: category_for_listing(),
         method="filter_category",
         help_text="A category id: products of that category and all its descendants.",
     )

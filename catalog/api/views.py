@@ -102,7 +102,8 @@ class CategoryViewSet(viewsets.GenericViewSet):
         return None
 
     def _get_category(self) -> Category:
-        return get_object_or_404(selectors.category_list(), pk=self.kwargs["pk"])
+        categories = selectors.category_for_listing() if self.action == "products" else selectors.category_list()
+        return get_object_or_404(categories, pk=self.kwargs["pk"])
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
