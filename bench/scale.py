@@ -35,7 +35,7 @@ PRICE_STATS_COLD = 1.5
 
 
 TIMEOUT = 120.0
-SLOW = 10.0
+SLOW = 30.0
 
 
 def _get(port: int, path: str) -> tuple[int, bytes, float]:

@@ -6,6 +6,7 @@ and `category_price_analytics` (every category, a fixed number of queries).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -102,6 +103,14 @@ def category_tree_json() -> list[dict[str, Any]]:
         return roots
 
     return catalog_cached("category-tree", build)
+
+
+def category_tree_json_bytes() -> bytes:
+    """`category_tree_json()` rendered as JSON once per catalog generation: 10,000 nodes cost more to
+    render than to read, so the rendered body is what is cached."""
+    return catalog_cached(
+        "category-tree-json", lambda: json.dumps(category_tree_json(), separators=(",", ":")).encode()
+    )
 
 
 # --- Price analytics ------------------------------------------------------------

@@ -6,6 +6,7 @@ Views check permissions, validate input, call one service or selector, and seria
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -136,7 +137,8 @@ class CategoryViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def tree(self, request: Request) -> Response:
-        return Response(selectors.category_tree_json())
+        # The body is cached rendered (selectors.category_tree_json_bytes): no renderer runs.
+        return HttpResponse(selectors.category_tree_json_bytes(), content_type="application/json")
 
     @extend_schema(
         summary="Active products of this category and all its descendants",
