@@ -1,7 +1,9 @@
 """Settings for ecommerce-service, read from the environment only (12-factor).
 
 Every variable read here is listed with its default and meaning in `.env.example`.
-Code elsewhere reads `django.conf.settings`, never `os.environ`.
+Code elsewhere reads `django.conf.settings`, never `os.environ`. Grouped by concern, in the order of
+Django's own settings reference (core, then the contrib apps), then the libraries', then the shop's;
+each setting is assigned once.
 """
 
 from datetime import timedelta
@@ -18,11 +20,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 INSECURE_DEFAULT_SECRET_KEY = "django-insecure-development-only-change-me"
 
-# --- Core -------------------------------------------------------------------
+# --- Core: debug, secret key, hosts ------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 if not DEBUG:
     if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
@@ -32,8 +33,11 @@ if not DEBUG:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the service's host names when DJANGO_DEBUG is off.")
 
+# --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin app with the shop's AdminSite as its default site (price analytics page, the
+    # OpenID Connect login link when OIDC_RP_CLIENT_ID is set).
+    "ecommerce.admin_apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,7 +60,9 @@ INSTALLED_APPS = [
     "orders",
     "notifications",
 ]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- HTTP: middleware, URLs, request bodies ---------------------------------------------
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "ecommerce.middleware.RequestLogMiddleware",
@@ -72,15 +78,17 @@ MIDDLEWARE = [
     "ecommerce.middleware.ProfilingMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
-
 ROOT_URLCONF = "ecommerce.urls"
 WSGI_APPLICATION = "ecommerce.wsgi.application"
 ASGI_APPLICATION = "ecommerce.asgi.application"
-AUTH_USER_MODEL = "customers.User"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Resource paths have no trailing slash and the routers accept an optional one, so no redirects.
 APPEND_SLASH = False
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Request bodies larger than this get 413 (the delivery-report form posts included).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
+# --- Templates ------------------------------------------------------------------------
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -96,58 +104,154 @@ TEMPLATES = [
     },
 ]
 
-# --- Database ---------------------------------------------------------------
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-_db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.mysql":
-    # django-prometheus' wrapper counts queries and errors per database for /metrics.
-    _db["ENGINE"] = "django_prometheus.db.backends.mysql"
-    _db.setdefault("OPTIONS", {}).update(
-        {
-            "charset": "utf8mb4",
-            # Strict mode: out-of-range or truncated values are errors, never silent changes.
-            "init_command": (
-                "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'"
-            ),
-            # READ COMMITTED: no gap locks, so stock locks taken with SELECT ... FOR UPDATE stay narrow.
-            "isolation_level": "read committed",
-        }
-    )
-    _db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
-elif _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
-    _db.setdefault("OPTIONS", {}).update(
-        {
-            # Wait for the write lock instead of failing at once; IMMEDIATE takes it at BEGIN.
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
-_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-_db["CONN_HEALTH_CHECKS"] = True
 
-# --- Cache ------------------------------------------------------------------
-# Throttling and the OIDC token cache need a cache shared by all processes in production.
+# --- Database -------------------------------------------------------------------------
+def _database(url: str) -> dict:
+    """One `DATABASES` entry from a URL, with the options each engine needs here."""
+    db = env.db_url_config(url)
+    if db["ENGINE"] == "django.db.backends.mysql":
+        # django-prometheus' wrapper counts queries and errors per database for /metrics.
+        db["ENGINE"] = "django_prometheus.db.backends.mysql"
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "charset": "utf8mb4",
+                # Strict mode: out-of-range or truncated values are errors, never silent changes.
+                "init_command": (
+                    "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'"
+                ),
+                # READ COMMITTED: no gap locks, so stock locks taken with SELECT ... FOR UPDATE stay narrow.
+                "isolation_level": "read committed",
+            }
+        )
+        db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
+        db.setdefault("OPTIONS", {}).update(
+            {
+                # Wait for the write lock instead of failing at once; IMMEDIATE takes it at BEGIN.
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
+    db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    db["CONN_HEALTH_CHECKS"] = True
+    return db
+
+
+DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+
+# --- Cache ----------------------------------------------------------------------------
+# Throttling, list counts and the OIDC token cache need a cache shared by all processes in production.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
-# --- Auth -------------------------------------------------------------------
+# --- Globalization --------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging --------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # json | text
+LOG_FILE = env.str("LOG_FILE", default="")
+LOG_FILE_MAX_BYTES = env.int("LOG_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+LOG_FILE_BACKUPS = env.int("LOG_FILE_BACKUPS", default=5)
+
+_log_filters = ["request_context", "redact"]
+_log_handlers: dict[str, dict] = {
+    "stdout": {
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+        "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json",
+        "filters": _log_filters,
+    },
+}
+if LOG_FILE:
+    _log_handlers["file"] = {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": LOG_FILE,
+        "maxBytes": LOG_FILE_MAX_BYTES,
+        "backupCount": LOG_FILE_BACKUPS,
+        "formatter": "json",
+        "filters": _log_filters,
+    }
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_context": {"()": "ecommerce.logging.RequestContextFilter"},
+        "redact": {"()": "ecommerce.logging.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {"()": "ecommerce.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": _log_handlers,
+    "root": {"handlers": list(_log_handlers), "level": LOG_LEVEL},
+    "loggers": {
+        # The request log line is ours (ecommerce.request); Django's own would duplicate it.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+
+# --- Email (Django 6.1's MAILERS; the EMAIL_* variables configure the default mailer) ---
+_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": {
+            "host": env.str("EMAIL_HOST", default="localhost"),
+            "port": env.int("EMAIL_PORT", default=25),
+            "username": env.str("EMAIL_HOST_USER", default=""),
+            "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+            "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+            "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+            "timeout": env.int("EMAIL_TIMEOUT", default=10),
+        }
+        if _email_backend.endswith("smtp.EmailBackend")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# "Name <email>" pairs, comma-separated: "Ops <ops@example.com>,dev@example.com".
+ADMINS = [a.strip() for a in env.list("DJANGO_ADMINS", default=[])]
+
+# --- Security (the `check --deploy` set; probes are never redirected) -------------------
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^ready/?$", r"^metrics/?$"]
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+
+# --- Auth (django.contrib.auth; OpenID Connect below) ------------------------------------
+AUTH_USER_MODEL = "customers.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Inert (authenticates nobody) unless the OIDC_* settings below name a provider.
+    "customers.oidc.CustomerOIDCBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/admin/login/"
+# Where the browser lands after an OIDC login (a `?next=` on /oidc/authenticate/ wins) or a failed one.
+LOGIN_REDIRECT_URL = env.str("OIDC_LOGIN_REDIRECT_URL", default="/api/v1/")
+LOGIN_REDIRECT_URL_FAILURE = env.str("OIDC_LOGIN_REDIRECT_URL_FAILURE", default="/admin/login/")
 
-# --- I18N -------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
-
-# --- Static files -----------------------------------------------------------
+# --- Static files (django.contrib.staticfiles, served by WhiteNoise) ----------------------
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
@@ -159,25 +263,20 @@ STORAGES = {
     },
 }
 
-# --- Security (the `check --deploy` set; probes are never redirected) --------
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^ready/?$", r"^metrics/?$"]
-if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# --- Background tasks (django.tasks) ------------------------------------------------------
+# "immediate" runs a task in-process after commit; "database" queues it for `manage.py db_worker`.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
+if TASKS_BACKEND not in ("immediate", "database"):
+    raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_BACKEND == "database"
+        else "django.tasks.backends.immediate.ImmediateBackend",
+    }
+}
 
-# --- API --------------------------------------------------------------------
-SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="KES")
-# Request bodies larger than this get 413 (the delivery-report form posts included).
-API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
-
+# --- Django REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -185,8 +284,9 @@ REST_FRAMEWORK = {
     ],
     # DRF's JSON parser, with deep nesting a 400 instead of a 500 (ecommerce/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["ecommerce.parsers.JSONParser"],
+    # Bearer tokens: our JWTs, or (when OIDC is configured) the provider's access tokens.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "customers.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -210,7 +310,15 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds
+# (counting a million rows costs more than the page itself); smaller counts are always exact.
+API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
+API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+# Cached catalog reads (price-stats and the tree, catalog/cache.py) are invalidated by every write
+# through catalog.services; this bounds them anyway (writes that bypass the services, unshared caches).
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 
+# --- drf-spectacular (OpenAPI) -------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "ecommerce-service API",
     "DESCRIPTION": (
@@ -232,6 +340,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
 }
 
+# --- simplejwt (the API's access and refresh tokens) ----------------------------------------------
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_LIFETIME_DAYS", default=7)),
@@ -243,96 +352,7 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
-# --- Operations -------------------------------------------------------------
-# /metrics: open when both are empty; otherwise the client IP must be listed or the token given
-# as `Authorization: Bearer <token>`.
-METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
-METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-PROMETHEUS_EXPORT_MIGRATIONS = False
-PROFILING_ENABLED = env.bool("PROFILING_ENABLED", default=False)
-
-# --- Logging ----------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
-LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # json | text
-LOG_FILE = env.str("LOG_FILE", default="")
-LOG_FILE_MAX_BYTES = env.int("LOG_FILE_MAX_BYTES", default=10 * 1024 * 1024)
-LOG_FILE_BACKUPS = env.int("LOG_FILE_BACKUPS", default=5)
-
-_log_handlers = ["stdout"]
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_context": {"()": "ecommerce.logging.RequestContextFilter"},
-        "redact": {"()": "ecommerce.logging.RedactingFilter"},
-    },
-    "formatters": {
-        "json": {
-            "()": "ecommerce.logging.JsonFormatter",
-        },
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json",
-            "filters": ["request_context", "redact"],
-        },
-    },
-    "root": {"handlers": _log_handlers, "level": LOG_LEVEL},
-    "loggers": {
-        # The request log line is ours (ecommerce.request); Django's own would duplicate it.
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
-        "django.db.backends": {"level": "INFO"},
-    },
-}
-if LOG_FILE:
-    LOGGING["handlers"]["file"] = {
-        "class": "logging.handlers.RotatingFileHandler",
-        "filename": LOG_FILE,
-        "maxBytes": LOG_FILE_MAX_BYTES,
-        "backupCount": LOG_FILE_BACKUPS,
-        "formatter": "json",
-        "filters": ["request_context", "redact"],
-    }
-    _log_handlers.append("file")
-
-# --- Email (Django 6.1's MAILERS; the EMAIL_* variables configure the default mailer) ---
-MAILERS = {
-    "default": {
-        "BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"),
-        "OPTIONS": {},
-    }
-}
-if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
-    MAILERS["default"]["OPTIONS"] = {
-        "host": env.str("EMAIL_HOST", default="localhost"),
-        "port": env.int("EMAIL_PORT", default=25),
-        "username": env.str("EMAIL_HOST_USER", default=""),
-        "password": env.str("EMAIL_HOST_PASSWORD", default=""),
-        "use_tls": env.bool("EMAIL_USE_TLS", default=False),
-        "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
-        "timeout": env.int("EMAIL_TIMEOUT", default=10),
-    }
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# "Name <email>" pairs, comma-separated: "Ops <ops@example.com>,dev@example.com".
-ADMINS = [a.strip() for a in env.list("DJANGO_ADMINS", default=[])]
-
-# --- Customers, JWT extras and OpenID Connect (customers app) ----------------
-# API bearer tokens: our JWTs, or (when OIDC is configured) the provider's access tokens.
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    "customers.authentication.BearerTokenAuthentication",
-    "rest_framework.authentication.SessionAuthentication",
-]
-# Inert (authenticates nobody) unless the OIDC_* settings below name a provider.
-AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "customers.oidc.CustomerOIDCBackend"]
-# Phones must be E.164 (+254...): no default region to guess a country from.
-PHONENUMBER_DEFAULT_REGION = None
-
-# OpenID Connect (mozilla-django-oidc). Empty client id or endpoints: OIDC is off.
+# --- OpenID Connect (mozilla-django-oidc). Empty client id or endpoints: OIDC is off. ---------------
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
 OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
@@ -350,17 +370,21 @@ OIDC_CREATE_USER = True
 OIDC_API_TOKEN_CACHE_SECONDS = env.int("OIDC_API_TOKEN_CACHE_SECONDS", default=60)
 OIDC_AUTHENTICATE_CLASS = "customers.oidc.OIDCAuthenticateView"
 OIDC_CALLBACK_CLASS = "customers.oidc.OIDCCallbackView"
-# Where the browser lands after an OIDC login (a `?next=` on /oidc/authenticate/ wins) or a failed one.
-LOGIN_REDIRECT_URL = env.str("OIDC_LOGIN_REDIRECT_URL", default="/api/v1/")
-LOGIN_REDIRECT_URL_FAILURE = env.str("OIDC_LOGIN_REDIRECT_URL_FAILURE", default="/admin/login/")
 
-# --- Catalog ------------------------------------------------------------------
-# `seed_demo_data`'s users (admin@example.com, customer@example.com). Development defaults only in debug;
-# with debug off the command refuses to run until both are set.
+# --- django-phonenumber-field ---------------------------------------------------------------------
+# Phones must be E.164 (+254...): no default region to guess a country from.
+PHONENUMBER_DEFAULT_REGION = None
+
+# --- The shop: money -------------------------------------------------------------------------------
+SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="KES")
+
+# --- The shop: demo data (`seed_demo_data`, `make run`) -------------------------------------------
+# Its users (admin@example.com, customer@example.com). Development defaults only in debug; with debug
+# off the command refuses to run until both are set.
 DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="demo-admin-pass" if DEBUG else "")
 DEMO_CUSTOMER_PASSWORD = env.str("DEMO_CUSTOMER_PASSWORD", default="demo-customer-pass" if DEBUG else "")
 
-# --- Orders -------------------------------------------------------------------
+# --- The shop: orders -----------------------------------------------------------------------------
 # A deadlocked or lock-timed-out order transaction is run again up to this many attempts in all,
 # sleeping a random time up to ORDER_RETRY_BACKOFF_MS x 2^(attempt-1) between them.
 ORDER_RETRY_ATTEMPTS = env.int("ORDER_RETRY_ATTEMPTS", default=5)
@@ -368,18 +392,7 @@ ORDER_RETRY_BACKOFF_MS = env.int("ORDER_RETRY_BACKOFF_MS", default=50)
 # How long an Idempotency-Key replays its order (the IETF draft's expiry); after it the key may be reused.
 ORDER_IDEMPOTENCY_KEY_TTL_HOURS = env.int("ORDER_IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
-# --- Notifications and background tasks ---------------------------------------
-# django.tasks: "immediate" runs a task in-process after commit; "database" queues it for `manage.py db_worker`.
-TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
-if TASKS_BACKEND not in ("immediate", "database"):
-    raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend"
-        if TASKS_BACKEND == "database"
-        else "django.tasks.backends.immediate.ImmediateBackend",
-    }
-}
+# --- The shop: notifications ----------------------------------------------------------------------
 # Staff addresses for new-order emails ("Name <email>" allowed), comma-separated; empty: DJANGO_ADMINS.
 ORDER_NOTIFICATION_EMAILS = env.list("ORDER_NOTIFICATION_EMAILS", default=[])
 # SMS backend: a dotted path to a class, or africastalking | console | locmem.
@@ -401,24 +414,21 @@ NOTIFICATION_RETRY_MAX_S = env.int("NOTIFICATION_RETRY_MAX_S", default=3600)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 # A delivery claim older than this is a worker that died mid-send; retry_notifications releases it.
 NOTIFICATION_CLAIM_TIMEOUT_S = env.int("NOTIFICATION_CLAIM_TIMEOUT_S", default=300)
+# Tasks backends (TASKS["default"]["BACKEND"]) that keep their queue in the shop's database: an order's
+# delivery tasks are enqueued inside the order's transaction. Any other backend is called after commit.
+NOTIFICATION_TRANSACTIONAL_TASK_BACKENDS = ["django_tasks_db.DatabaseBackend"]
 if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_BASE_S < 0:
     raise ImproperlyConfigured(
         "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."
     )
 
-# --- Admin --------------------------------------------------------------------
-# The shop's AdminSite (ecommerce/admin_site.py: price analytics page, OpenID Connect login link when
-# OIDC_RP_CLIENT_ID is set) takes the place of django.contrib.admin's default site.
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "ecommerce.admin_apps.ShopAdminConfig"
-
-# --- Benchmark ----------------------------------------------------------------
-# Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds
-# (counting a million rows costs more than the page itself); smaller counts are always exact.
-API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
-API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
-# Cached catalog reads (price-stats, catalog/cache.py) are invalidated by every write through
-# catalog.services; this bounds them anyway (writes that bypass the services, unshared caches).
-CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
+# --- Operations: metrics, profiling, the bench ---------------------------------------------------
+# /metrics: open when both are empty; otherwise the client IP must be listed or the token given
+# as `Authorization: Bearer <token>`.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+PROFILING_ENABLED = env.bool("PROFILING_ENABLED", default=False)
 # Mounts GET /api/v1/bench/baseline (one trivial query through the full middleware and DRF stack),
 # the yardstick of `make bench`. Off everywhere else.
 BENCH_BASELINE_ENABLED = env.bool("BENCH_BASELINE_ENABLED", default=False)
