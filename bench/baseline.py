@@ -1,7 +1,7 @@
 """The bench's yardstick: one trivial query through the same middleware and DRF stack.
 
-Mounted at `/api/v1/bench/baseline` only when `BENCH_BASELINE_ENABLED` is on (see
-`ecommerce/urls.py`); never in production. It keeps DRF's default authentication,
+Mounted at `/api/v1/bench/baseline` by the bench's own URLconf (`bench/urls.py`, chosen by
+`bench/settings.py`); the production URLconf does not know it. It keeps DRF's default authentication,
 permission, throttling and renderer classes, so the only thing it skips is the endpoint's
 own work (its queries and serializers): the ratio of an endpoint's throughput to this one's
 is what the endpoint costs beyond the framework.

@@ -1,5 +1,7 @@
 """Back office for the catalog: the category tree (drag and drop) and the product list."""
 
+from typing import cast
+
 from django import forms, http
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
@@ -13,8 +15,10 @@ from mptt.forms import MPTTAdminForm
 
 from catalog import selectors, services
 from catalog.models import Category, Product
-from ecommerce.admin_site import ServiceErrorsAsMessages, adopt, domain_error_message, format_money
+from catalog.querysets import ProductQuerySet
+from ecommerce.admin_helpers import ServiceErrorsAsMessages, adopt, domain_error_message
 from ecommerce.api import DomainError
+from ecommerce.money import money_display
 
 
 class CategoryAdminForm(MPTTAdminForm):
@@ -145,7 +149,7 @@ class CategorySubtreeFilter(admin.SimpleListFilter):
             category = Category.objects.only("tree_id", "lft", "rght").get(pk=int(value))
         except (Category.DoesNotExist, ValueError):
             return queryset.none()
-        return queryset.in_subtree(category)
+        return cast(ProductQuerySet, queryset).in_subtree(category)
 
 
 class StockFilter(admin.SimpleListFilter):
@@ -187,7 +191,7 @@ class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
     @admin.display(description="Price")
     def price_display(self, product: Product) -> str:
-        return format_money(product.price)
+        return money_display(product.price)
 
     def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
         fields = [name for name in form.cleaned_data if name in services.PRODUCT_UPDATABLE_FIELDS]

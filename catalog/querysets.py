@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import FloatField, Q
@@ -86,7 +86,7 @@ class ProductQuerySet(models.QuerySet):
         words = search_words(text)
         if not words:
             return self.none()
-        products = self
+        products: Any = self
         if full_text and self.db_vendor() == "mysql":
             long_words = [word for word in words if len(word) >= FULLTEXT_MIN_WORD]
             if long_words:

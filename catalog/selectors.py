@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import BigIntegerField, Count, F, Max, Min, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Round
@@ -184,8 +184,9 @@ class _Acc:
             return
         self.count += count
         self.cents += cents
-        self.min_price = low if self.min_price is None else min(self.min_price, low)
-        self.max_price = high if self.max_price is None else max(self.max_price, high)
+        # A count above 0 has a lowest and a highest price.
+        self.min_price = low if self.min_price is None else min(self.min_price, cast(Decimal, low))
+        self.max_price = high if self.max_price is None else max(self.max_price, cast(Decimal, high))
 
     def merge(self, other: _Acc) -> None:
         self.add(other.count, other.cents, other.min_price, other.max_price)

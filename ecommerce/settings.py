@@ -35,9 +35,12 @@ if not DEBUG:
 
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = [
+    # The back office (admin site, cross-app admin pages) first, so that its templates override the
+    # admin's own (admin/index.html, admin/login.html).
+    "backoffice",
     # Django's admin app with the shop's AdminSite as its default site (price analytics page, the
     # OpenID Connect login link when OIDC_RP_CLIENT_ID is set).
-    "ecommerce.admin_apps.ShopAdminConfig",
+    "backoffice.apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -92,7 +95,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "ecommerce" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -422,13 +425,10 @@ if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_
         "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."
     )
 
-# --- Operations: metrics, profiling, the bench ---------------------------------------------------
+# --- Operations: metrics, profiling ---------------------------------------------------------------
 # /metrics: open when both are empty; otherwise the client IP must be listed or the token given
 # as `Authorization: Bearer <token>`.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 PROMETHEUS_EXPORT_MIGRATIONS = False
 PROFILING_ENABLED = env.bool("PROFILING_ENABLED", default=False)
-# Mounts GET /api/v1/bench/baseline (one trivial query through the full middleware and DRF stack),
-# the yardstick of `make bench`. Off everywhere else.
-BENCH_BASELINE_ENABLED = env.bool("BENCH_BASELINE_ENABLED", default=False)

@@ -1,12 +1,14 @@
-from django.conf import settings
+"""The root URLconf. The apps' routes are included by module name, so this module imports no app; `/admin/` is
+the back office's site (`admin.site`, `backoffice.sites.ShopAdminSite` by the admin app's `default_site`)."""
+
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from ecommerce import views
 from ecommerce.api_root import api_root
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
@@ -16,11 +18,6 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("notifications.api.urls")),
 ]
-if settings.BENCH_BASELINE_ENABLED:
-    # `make bench` only: the baseline the endpoints are compared with (bench/baseline.py).
-    from bench.baseline import BaselineView
-
-    api_v1.append(re_path(r"^bench/baseline/?$", BaselineView.as_view(), name="bench-baseline"))
 
 urlpatterns = [
     re_path(r"^health/?$", views.health, name="health"),

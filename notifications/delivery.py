@@ -7,6 +7,7 @@ the same task and at most one of them sends.
 
 import logging
 from datetime import timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.utils import timezone
@@ -69,6 +70,7 @@ def _record_failure(notification: Notification, token: str, error: DeliveryError
     attempts = notification.attempts  # already counts this attempt (the claim incremented it)
     text = str(error)
     next_attempt_at = None
+    outcome: Literal["retry", "failed", "uncertain"]
     if isinstance(error, TransientDeliveryError):
         if attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
             next_attempt_at = timezone.now() + retry_delay(attempts)

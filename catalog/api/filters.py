@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters as filters
 from django.db.models import QuerySet
 
 from catalog.listing import PRODUCT_ORDERINGS, ProductFilters
 from catalog.models import Category, Product
+from catalog.querysets import ProductQuerySet
 from catalog.selectors import category_for_listing
 
 SEARCH_MAX_LENGTH = 200
@@ -26,7 +29,7 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 class ProductFilter(filters.FilterSet):
     category = filters.ModelChoiceFilter(
-        queryset=lambda request: category_for_listing(),
+        queryset=category_for_listing(),
         method="filter_category",
         help_text="A category id: products of that category and all its descendants.",
     )
@@ -56,13 +59,13 @@ class ProductFilter(filters.FilterSet):
         model = Product
         fields: list[str] = []
 
-    def filter_category(self, queryset: QuerySet[Product], name: str, value: Category) -> QuerySet[Product]:
+    def filter_category(self, queryset: ProductQuerySet, name: str, value: Category) -> QuerySet[Product]:
         return queryset.in_subtree(value)
 
-    def filter_in_stock(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+    def filter_in_stock(self, queryset: ProductQuerySet, name: str, value: str) -> QuerySet[Product]:
         return queryset.in_stock() if value == "true" else queryset.filter(stock=0)
 
-    def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+    def filter_search(self, queryset: ProductQuerySet, name: str, value: str) -> QuerySet[Product]:
         value = value.strip()
         return queryset.search(value) if value else queryset
 
@@ -93,7 +96,7 @@ class StaffProductFilter(ProductFilter):
 
     def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
         if not self.form.cleaned_data.get("is_active"):
-            queryset = queryset.active()
+            queryset = cast(ProductQuerySet, queryset).active()
         return super().filter_queryset(queryset)
 
     def product_filters(self, *, is_active: bool | None = True) -> ProductFilters:

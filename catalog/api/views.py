@@ -5,6 +5,8 @@ Views check permissions, validate input, call one service or selector, and seria
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -61,7 +63,7 @@ def _product_filters(request: Request, filterset_class: type[ProductFilter]) -> 
         return ProductFilters()
     filterset = filterset_class(request.query_params, queryset=Product.objects.none(), request=request)
     if not filterset.is_valid():
-        raise translate_validation(filterset.errors)
+        raise cast(Exception, translate_validation(filterset.errors))
     return filterset.product_filters()
 
 
@@ -136,7 +138,7 @@ class CategoryViewSet(viewsets.GenericViewSet):
         filters=False,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
-    def tree(self, request: Request) -> Response:
+    def tree(self, request: Request) -> HttpResponse:
         # The body is cached rendered (selectors.category_tree_json_bytes): no renderer runs.
         return HttpResponse(selectors.category_tree_json_bytes(), content_type="application/json")
 
@@ -150,7 +152,7 @@ class CategoryViewSet(viewsets.GenericViewSet):
         category = self._get_category()
         filters = _product_filters(request, ProductFilter)
         listing = selectors.product_listing(filters=filters, within=category)
-        page = self.paginate_queryset(listing)
+        page = self.paginate_queryset(cast(Any, listing)) or []
         return self.get_paginated_response([product_representation(row) for row in page])
 
     @extend_schema(
@@ -207,7 +209,7 @@ class ProductViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         listing = selectors.product_listing(filters=_product_filters(request, self.filterset_class))
-        page = self.paginate_queryset(listing)
+        page = self.paginate_queryset(cast(Any, listing)) or []
         return self.get_paginated_response([product_representation(row) for row in page])
 
     def retrieve(self, request: Request, pk: str) -> Response:
