@@ -48,6 +48,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load.add_argument(
         "--only", action="append", default=[], metavar="TEXT", help="load only the rows whose name contains TEXT"
     )
+    scale = parser.add_argument_group("scale table (one request at a time, SPEC §5 Scale)")
+    scale.add_argument("--scale-only", action="store_true", help="measure only the scale table (on seeded data)")
+    scale.add_argument("--no-scale", action="store_true", help="skip the scale table")
+    scale.add_argument("--scale-runs", type=int, default=5, help="warm requests per query kind")
     parser.add_argument("--output", type=Path, default=None, help="JSON results file (default bench/results/)")
     return parser.parse_args(argv)
 
@@ -55,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = database_config(os.environ.get("DATABASE_URL"), allow_any_database=args.allow_any_database)
-    wrk = None if args.no_load else ensure_wrk()
+    wrk = None if args.no_load or args.scale_only else ensure_wrk()
     ensure_database(config, fresh=args.fresh)
     server_env = production_environment()
     os.environ.update(server_env)
@@ -96,7 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: the database already holds this data set (use --reseed to rebuild it)")
         report["seed"] = {"reused": True}
 
-    report["analytics"] = {} if args.no_analytics else analytics.time_all(progress=print)
+    if not (args.scale_only or args.no_analytics):
+        report["analytics"] = analytics.time_all(progress=print)
+
+    if not args.no_scale:
+        from bench import scale
+
+        report["scale"] = scale.run(args, server_env=server_env, progress=print)
 
     if wrk:
         from bench import load
@@ -109,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     output.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print()
     print(analytics.render(report))
+    if "scale" in report:
+        from bench import scale
+
+        print()
+        print(scale.render(report["scale"]))
+        scale.write_markdown(report["scale"], output.with_suffix(".scale.md"))
     print(f"\nbench: results written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
     return 0
 

@@ -1,5 +1,7 @@
 """Back office for the catalog: the category tree (drag and drop) and the product list."""
 
+from typing import cast
+
 from django import forms, http
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
@@ -13,6 +15,7 @@ from mptt.forms import MPTTAdminForm
 
 from catalog import selectors, services
 from catalog.models import Category, Product
+from catalog.querysets import ProductQuerySet
 from ecommerce.admin_helpers import ServiceErrorsAsMessages, adopt, domain_error_message
 from ecommerce.api import DomainError
 from ecommerce.money import money_display
@@ -31,9 +34,9 @@ class CategoryAdminForm(MPTTAdminForm):
         if name and "parent" not in self.errors:
             # Early, friendly feedback; the service checks again under the tree lock.
             parent = cleaned_data.get("parent")
-            siblings = Category.objects.filter(parent=parent) if parent else Category.objects.filter(parent=None)
-            taken = siblings.exclude(pk=self.instance.pk).values_list("name", flat=True)
-            if any(other.casefold() == name.casefold() for other in taken):
+            if services.category_name_taken(
+                name=name, parent_id=parent.pk if parent else None, exclude_pk=self.instance.pk
+            ):
                 self.add_error("name", f"A category named {name!r} already exists here.")
         return cleaned_data
 
@@ -146,11 +149,7 @@ class CategorySubtreeFilter(admin.SimpleListFilter):
             category = Category.objects.only("tree_id", "lft", "rght").get(pk=int(value))
         except (Category.DoesNotExist, ValueError):
             return queryset.none()
-        return queryset.filter(
-            category__tree_id=category.tree_id,
-            category__lft__gte=category.lft,
-            category__rght__lte=category.rght,
-        )
+        return cast(ProductQuerySet, queryset).in_subtree(category)
 
 
 class StockFilter(admin.SimpleListFilter):

@@ -336,6 +336,9 @@ API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=0)
 # (counting a million rows costs more than the page itself); smaller counts are always exact.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+# Cached catalog reads (price-stats and the tree, catalog/cache.py) are invalidated by every write
+# through catalog.services; this bounds them anyway (writes that bypass the services, unshared caches).
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 
 # --- drf-spectacular (OpenAPI) -------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {

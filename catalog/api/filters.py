@@ -7,24 +7,29 @@ from typing import cast
 import django_filters as filters
 from django.db.models import QuerySet
 
+from catalog.listing import PRODUCT_ORDERINGS, ProductFilters
 from catalog.models import Category, Product
 from catalog.querysets import ProductQuerySet
+from catalog.selectors import category_for_listing
 
-PRODUCT_ORDERINGS = ("price", "name", "created_at")
+SEARCH_MAX_LENGTH = 200
 
 
 class StableOrderingFilter(filters.OrderingFilter):
-    """The chosen order, then id, so pages never overlap; invalid values are a 400."""
+    """The chosen order, then id in the same direction, so pages never overlap and one index serves
+    both (`-price, -id` is the price index read backwards; `-price, id` would be a sort). Invalid
+    values are a 400."""
 
     def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
         if not value:
             return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "id")
+        terms = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*terms, "-id" if terms[-1].startswith("-") else "id")
 
 
 class ProductFilter(filters.FilterSet):
     category = filters.ModelChoiceFilter(
-        queryset=Category.objects.all(),
+        queryset=category_for_listing(),
         method="filter_category",
         help_text="A category id: products of that category and all its descendants.",
     )
@@ -35,7 +40,16 @@ class ProductFilter(filters.FilterSet):
         method="filter_in_stock",
         help_text="true: only products with stock > 0; false: only those without.",
     )
-    search = filters.CharFilter(method="filter_search", help_text="Text in the name, SKU or description.")
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text=(
+            "Words (letters and digits; anything else separates them). A product matches when every word "
+            'begins a word of its name, SKU or description: `kett` finds "Steel Kettle", `bench-00012` '
+            "finds SKUs BENCH-00012…, `tle` finds nothing. Case-insensitive; accent-insensitive on "
+            f"MySQL/MariaDB. At most {SEARCH_MAX_LENGTH} characters; the first 10 words count."
+        ),
+    )
     ordering = StableOrderingFilter(
         fields=PRODUCT_ORDERINGS,
         help_text="One of price, -price, name, -name, created_at, -created_at (anything else is a 400).",
@@ -55,6 +69,21 @@ class ProductFilter(filters.FilterSet):
         value = value.strip()
         return queryset.search(value) if value else queryset
 
+    def product_filters(self, *, is_active: bool | None = True) -> ProductFilters:
+        """The validated parameters, for `catalog.listing` (call after `is_valid()`)."""
+        data = self.form.cleaned_data
+        in_stock = data.get("in_stock")
+        ordering = data.get("ordering") or []
+        return ProductFilters(
+            category=data.get("category"),
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            in_stock=None if not in_stock else in_stock == "true",
+            search=(data.get("search") or "").strip(),
+            ordering=ordering[0] if ordering else "",
+            is_active=is_active,
+        )
+
 
 class StaffProductFilter(ProductFilter):
     """Staff may also list inactive products with `?is_active=false` (or both, `?is_active=all`)."""
@@ -69,6 +98,10 @@ class StaffProductFilter(ProductFilter):
         if not self.form.cleaned_data.get("is_active"):
             queryset = cast(ProductQuerySet, queryset).active()
         return super().filter_queryset(queryset)
+
+    def product_filters(self, *, is_active: bool | None = True) -> ProductFilters:
+        value = self.form.cleaned_data.get("is_active")
+        return super().product_filters(is_active=None if value == "all" else value != "false")
 
     def filter_is_active(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         if value == "all":

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from catalog.models import Category, Product
+from catalog.listing import PRODUCT_COLUMNS
+from catalog.models import MAX_STOCK, Category, Product
 from ecommerce.api import PrimaryKeyRelatedField
 
-MAX_STOCK = 2_147_483_647
 MONEY_MAX_DIGITS = Product._meta.get_field("price").max_digits
 
 
@@ -95,21 +97,30 @@ class ProductSerializer(serializers.ModelSerializer):
         return shop_currency()
 
     def to_representation(self, instance: Product) -> dict:
-        # The same fields and formats as the declared ones (the schema still comes from them), built
-        # directly: DRF's field-by-field walk cost GET /products (20 rows) about a quarter of its time.
-        return {
-            "id": instance.pk,
-            "name": instance.name,
-            "sku": instance.sku,
-            "description": instance.description,
-            "price": _PRICE.to_representation(instance.price),
-            "currency": shop_currency(),
-            "stock": instance.stock,
-            "category": instance.category_id,
-            "is_active": instance.is_active,
-            "created_at": _DATETIME.to_representation(instance.created_at),
-            "updated_at": _DATETIME.to_representation(instance.updated_at),
-        }
+        return product_representation(
+            {column: getattr(instance, column) for column in PRODUCT_COLUMNS},
+        )
+
+
+def product_representation(row: Mapping[str, Any]) -> dict:
+    """A product as the API shows it, from a row of `catalog.listing.PRODUCT_COLUMNS` (a `values()` dict).
+
+    The same fields and formats as ProductSerializer's declared ones (the schema still comes from
+    them), built directly: DRF's field-by-field walk cost GET /products (20 rows) about a quarter of its time.
+    """
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "sku": row["sku"],
+        "description": row["description"],
+        "price": _PRICE.to_representation(row["price"]),
+        "currency": shop_currency(),
+        "stock": row["stock"],
+        "category": row["category_id"],
+        "is_active": row["is_active"],
+        "created_at": _DATETIME.to_representation(row["created_at"]),
+        "updated_at": _DATETIME.to_representation(row["updated_at"]),
+    }
 
 
 _PRICE = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)

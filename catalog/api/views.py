@@ -5,13 +5,16 @@ Views check permissions, validate input, call one service or selector, and seria
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,9 +28,10 @@ from catalog.api.serializers import (
     PriceStatsSerializer,
     ProductSerializer,
     ProductWriteSerializer,
+    product_representation,
 )
+from catalog.listing import ProductFilters
 from catalog.models import Category, Product
-from catalog.querysets import ProductQuerySet
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457)")
 
@@ -46,6 +50,21 @@ def _is_staff(request: Request) -> bool:
 
 
 WRITE_ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM}
+
+
+def _product_filters(request: Request, filterset_class: type[ProductFilter]) -> ProductFilters:
+    """The list's validated query parameters (400 when any is invalid).
+
+    A public list without any of ProductFilter's parameters skips building django-filter's form
+    (a quarter of such a page's time). Staff lists always go through StaffProductFilter (it keeps
+    active products unless asked otherwise).
+    """
+    if filterset_class is ProductFilter and request.query_params.keys().isdisjoint(ProductFilter.base_filters):
+        return ProductFilters()
+    filterset = filterset_class(request.query_params, queryset=Product.objects.none(), request=request)
+    if not filterset.is_valid():
+        raise cast(Exception, translate_validation(filterset.errors))
+    return filterset.product_filters()
 
 
 @extend_schema_view(
@@ -86,7 +105,8 @@ class CategoryViewSet(viewsets.GenericViewSet):
         return None
 
     def _get_category(self) -> Category:
-        return get_object_or_404(selectors.category_list(), pk=self.kwargs["pk"])
+        categories = selectors.category_for_listing() if self.action == "products" else selectors.category_list()
+        return get_object_or_404(categories, pk=self.kwargs["pk"])
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -118,8 +138,9 @@ class CategoryViewSet(viewsets.GenericViewSet):
         filters=False,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
-    def tree(self, request: Request) -> Response:
-        return Response(CategoryTreeNodeSerializer(selectors.category_tree(), many=True).data)
+    def tree(self, request: Request) -> HttpResponse:
+        # The body is cached rendered (selectors.category_tree_json_bytes): no renderer runs.
+        return HttpResponse(selectors.category_tree_json_bytes(), content_type="application/json")
 
     @extend_schema(
         summary="Active products of this category and all its descendants",
@@ -129,9 +150,10 @@ class CategoryViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def products(self, request: Request, pk: str) -> Response:
         category = self._get_category()
-        products = self.filter_queryset(cast(ProductQuerySet, self.get_queryset()).in_subtree(category))
-        page = self.paginate_queryset(products)
-        return self.get_paginated_response(ProductSerializer(page, many=True).data)
+        filters = _product_filters(request, ProductFilter)
+        listing = selectors.product_listing(filters=filters, within=category)
+        page = self.paginate_queryset(cast(Any, listing)) or []
+        return self.get_paginated_response([product_representation(row) for row in page])
 
     @extend_schema(
         summary="Price statistics over the active products of this category's subtree",
@@ -140,7 +162,7 @@ class CategoryViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], url_path="price-stats", pagination_class=None)
     def price_stats(self, request: Request, pk: str) -> Response:
-        stats = selectors.category_price_stats(self._get_category())
+        stats = selectors.category_price_stats_cached(self._get_category())
         return Response(PriceStatsSerializer(stats).data)
 
 
@@ -185,22 +207,16 @@ class ProductViewSet(viewsets.GenericViewSet):
         request = getattr(self, "request", None)
         return StaffProductFilter if request is not None and _is_staff(request) else ProductFilter
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # A public list without any of ProductFilter's parameters is left as it is by django-filter
-        # (every filter empty, no ordering): skip building its form, a quarter of such a page's time.
-        # Staff lists always go through StaffProductFilter (it keeps active products by default).
-        if self.filterset_class is ProductFilter and self.request.query_params.keys().isdisjoint(
-            ProductFilter.base_filters
-        ):
-            return queryset
-        return super().filter_queryset(queryset)
-
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ProductSerializer(page, many=True).data)
+        listing = selectors.product_listing(filters=_product_filters(request, self.filterset_class))
+        page = self.paginate_queryset(cast(Any, listing)) or []
+        return self.get_paginated_response([product_representation(row) for row in page])
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ProductSerializer(self.get_object()).data)
+        row = selectors.product_detail(product_id=int(pk), is_staff=_is_staff(request))
+        if row is None:
+            raise NotFound()
+        return Response(product_representation(row))
 
     def create(self, request: Request) -> Response:
         serializer = ProductWriteSerializer(data=request.data)

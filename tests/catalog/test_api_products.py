@@ -81,6 +81,8 @@ def test_unknown_category_filter_is_400(api_client):
     assert "category" in body["errors"]
 
 
+# transaction=True: InnoDB's full-text index sees committed rows only (MySQL/MariaDB search).
+@pytest.mark.django_db(transaction=True)
 def test_price_stock_and_search_filters(api_client, category):
     cheap = make_product(category, sku="CHEAP-1", price="10.00", stock=0, name="Cable")
     mid = make_product(category, sku="MID-1", price="50.00", name="Charger", description="fast USB-C charging")

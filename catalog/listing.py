@@ -1,0 +1,250 @@
+"""The product list of the API (SPEC §4.4, §5 "Scale"): filters, orderings, counts and the plan of a page.
+
+`ProductListing` is what `GET /products` and `GET /categories/{id}/products` paginate: Django's
+paginator asks it for `count()` and for a slice, and gets plain dicts (no model instances).
+
+On MySQL/MariaDB a page is read in two steps inside one statement (a "deferred join"): the ids of
+the page from an index alone, then only those rows. Which index finds the ids is chosen here, from
+the count the paginator already knows (no extra query), because the optimizer gets it wrong both
+ways on a million products (a whole big subtree sorted in a temporary table: 20-70 s; or a huge index
+walked for a small subtree):
+
+- "ordered": walk the ordering's own index (`product_active_<ordering>_idx`) in order, backwards for
+  a descending ordering, checking the category and the price from the index itself. Cost: about
+  (offset + page) x active / count index entries, so it wins when many products match.
+- "subtree" / "search" / "stock" / "price": find every matching row through the filter's own index
+  (the subtree's categories, the full-text index, the products without stock, the price range)
+  and sort them. Cost: about `count` rows, so it wins when few match.
+
+The ordered plan is taken when `count² ≥ (offset + page) x active`, i.e. when it reads fewer entries.
+A page past the middle of the list is read from the end in the reverse order (the count is known),
+so the last page costs what the first one does.
+
+SQLite (development and the test suite) runs the straightforward query: the same filters, the
+same ordering, OFFSET/LIMIT. The tests compare both backends' answers with that query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from catalog.cache import catalog_cached
+from catalog.models import Category, Product
+from ecommerce.api import cached_count
+
+# The columns of a product as the API shows it, in the order the page query selects them.
+PRODUCT_COLUMNS = (
+    "id", "name", "sku", "description", "price", "stock", "category_id", "is_active", "created_at", "updated_at",
+)  # fmt: skip
+# ?ordering= value -> (the model field, the index that serves it on MySQL/MariaDB). No ordering: id.
+ORDERING_INDEXES = {
+    "id": "product_active_id_idx",
+    "price": "product_active_price_idx",
+    "name": "product_active_name_idx",
+    "created_at": "product_active_created_idx",
+}
+PRODUCT_ORDERINGS = ("price", "name", "created_at")
+# Up to this many matching rows, the filter's own index finds them all and they are sorted: a
+# few milliseconds whatever the catalog's size, and no second count is needed to decide.
+FEW = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilters:
+    """Validated `GET /products` parameters (see catalog.api.filters)."""
+
+    category: Category | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+    search: str = ""
+    ordering: str = ""  # "", "price", "-price", ...
+    is_active: bool | None = True  # None: active and inactive (staff only)
+    nothing: bool = False  # two subtree conditions that do not overlap
+
+
+class ProductListing:
+    """A filtered, ordered product list that Django's paginator can count and slice."""
+
+    def __init__(self, filters: ProductFilters, *, plan: tuple[str, str | None] | None = None):
+        """`plan` forces one (name, index) instead of choosing (the tests run every plan)."""
+        self.filters = filters
+        self.forced_plan = plan
+        field = filters.ordering.lstrip("-") or "id"
+        self.field = field
+        self.descending = filters.ordering.startswith("-")
+        self._count: int | None = None
+
+    # --- what the paginator uses -----------------------------------------------------------------
+
+    def queryset(self, *, full_text: bool = True) -> QuerySet[Product]:
+        """Every filter, no ordering: what is counted, and (ordered) the straightforward page query.
+
+        `full_text=False`: a search by regular expression, row by row (see ProductQuerySet.search).
+        """
+        f = self.filters
+        products = Product.objects.all()
+        if f.nothing:
+            return products.none()
+        if f.is_active is not None:
+            products = products.filter(is_active=f.is_active)
+        if f.category is not None:
+            products = products.in_subtree(f.category)
+        if f.min_price is not None:
+            products = products.filter(price__gte=f.min_price)
+        if f.max_price is not None:
+            products = products.filter(price__lte=f.max_price)
+        if f.in_stock is True:
+            products = products.in_stock()
+        elif f.in_stock is False:
+            products = products.filter(stock=0)
+        if f.search:
+            products = products.search(f.search, full_text=full_text)
+        return products.order_by()
+
+    def order_by(self, *, reverse: bool = False) -> list[str]:
+        descending = self.descending != reverse
+        sign = "-" if descending else ""
+        if self.field == "id":
+            return [f"{sign}id"]
+        return [f"{sign}{self.field}", f"{sign}id"]
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = cached_count(self.queryset())
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("ProductListing supports slices only")
+        start, stop = index.start or 0, index.stop
+        if stop is None or stop <= start:
+            return []
+        count = self.count()
+        if start >= count:
+            return []
+        stop = min(stop, count)
+        if connection.vendor == "mysql":
+            return self._page_planned(start, stop, count)
+        return list(self.queryset().order_by(*self.order_by()).values(*PRODUCT_COLUMNS)[start:stop])
+
+    # --- MySQL/MariaDB: the planned page ---------------------------------------------------------
+
+    def plan(self, start: int, stop: int, count: int) -> tuple[str, str | None, bool]:
+        """(plan name, index to force or None, read from the end): see the module's docstring."""
+        f = self.filters
+        reverse = start > count - stop
+        if self.forced_plan is not None:
+            return (*self.forced_plan, reverse)
+        offset = count - stop if reverse else start
+        ordered = ("ordered", ORDERING_INDEXES[self.field])
+        if f.is_active is not True:
+            # Staff lists of inactive products: the optimizer's own plan (few rows, or a staff-only cost).
+            return ("default", None, reverse)
+        selective = self._selective_plan(count)
+        if selective is None:
+            return (*ordered, reverse)
+        if count <= FEW:
+            return (*selective, reverse)
+        active = cached_count(Product.objects.active().order_by())
+        if count * count >= (offset + (stop - start)) * max(active, 1):
+            return (*ordered, reverse)
+        return (*selective, reverse)
+
+    def _selective_plan(self, count: int) -> tuple[str, str | None] | None:
+        """The plan through the most selective filter's own index, if any filter has one."""
+        f = self.filters
+        if f.search:
+            return ("search", None)  # the full-text index (the optimizer always takes it)
+        if f.category is not None and not self._category_is_everything():
+            return ("subtree", "product_cat_active_price_idx")
+        if f.in_stock is False:
+            return ("stock", "product_active_stock_idx")
+        if f.min_price is not None or f.max_price is not None:
+            return ("price", "product_active_price_idx")
+        return None
+
+    def _category_is_everything(self) -> bool:
+        """The category is the only root: its subtree is every product, so there is nothing to filter."""
+        category = self.filters.category
+        if category is None or category.parent_id is not None:
+            return False
+        total = getattr(category, "category_total", None)  # read with the category (selectors.category_for_listing)
+        if total is None:
+            total = category_count()
+        return total == (category.rght - category.lft + 1) // 2
+
+    def page_sql(self, start: int, stop: int, count: int) -> tuple[str, list[Any], str]:
+        """The page's one statement (MySQL/MariaDB), its parameters, and the plan's name."""
+        name, index, reverse = self.plan(start, stop, count)
+        offset = count - stop if reverse else start
+        # The ordered plan checks a search word by word on the rows it walks past (MATCH would need
+        # the full-text index, which the index hint excludes, and would read every match first).
+        products = self.queryset(full_text=name != "ordered")
+        if name == "ordered" and self.filters.category is not None and self._category_is_everything():
+            products = _without_subtree(self.filters, full_text=False)
+        ids = products.order_by(*self.order_by(reverse=reverse)).values_list("id")[offset : offset + stop - start]
+        inner_sql, inner_params = ids.query.sql_with_params()
+        table = connection.ops.quote_name(Product._meta.db_table)
+        if index:
+            # Django has no index hints; the table appears once in this FROM clause (subqueries alias it U0).
+            inner_sql = inner_sql.replace(f"FROM {table}", f"FROM {table} FORCE INDEX ({index})", 1)
+        if name == "ordered":
+            # Products first, the subtree's categories as a lookup: without STRAIGHT_JOIN the optimizer
+            # flattens the semi-join and reads the categories first, then sorts (MySQL and MariaDB alike).
+            inner_sql = inner_sql.replace("SELECT ", "SELECT STRAIGHT_JOIN ", 1)
+        columns = ", ".join(f"p.{connection.ops.quote_name(column)}" for column in PRODUCT_COLUMNS)
+        order = ", ".join(
+            f"p.{connection.ops.quote_name(term.lstrip('-'))}{' DESC' if term.startswith('-') else ''}"
+            for term in self.order_by()
+        )
+        sql = f"SELECT {columns} FROM {table} p INNER JOIN ({inner_sql}) page ON page.id = p.id ORDER BY {order}"  # noqa: S608
+        return sql, list(inner_params), name
+
+    def _page_planned(self, start: int, stop: int, count: int) -> list[dict[str, Any]]:
+        sql, inner_params, _ = self.page_sql(start, stop, count)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, inner_params)
+            rows = cursor.fetchall()
+        price = Product._meta.get_field("price")
+        converters = {
+            "price": lambda value: price.to_python(value),
+            "is_active": bool,
+            "created_at": _aware,
+            "updated_at": _aware,
+        }
+        return [
+            {
+                column: converters[column](value) if column in converters else value
+                for column, value in zip(PRODUCT_COLUMNS, row, strict=True)
+            }
+            for row in rows
+        ]
+
+
+def _aware(value):
+    from django.conf import settings
+    from django.utils import timezone
+
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.UTC)
+    return value
+
+
+def _without_subtree(filters: ProductFilters, *, full_text: bool) -> QuerySet[Product]:
+    from dataclasses import replace
+
+    return ProductListing(replace(filters, category=None)).queryset(full_text=full_text)
+
+
+def category_count() -> int:
+    """The number of categories, cached per catalog generation (catalog.cache): usually no query."""
+    return catalog_cached("category-count", Category.objects.count)
