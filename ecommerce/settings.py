@@ -414,6 +414,13 @@ NOTIFICATION_CLAIM_TIMEOUT_S = env.int("NOTIFICATION_CLAIM_TIMEOUT_S", default=3
 # Tasks backends (TASKS["default"]["BACKEND"]) that keep their queue in the shop's database: an order's
 # delivery tasks are enqueued inside the order's transaction. Any other backend is called after commit.
 NOTIFICATION_TRANSACTIONAL_TASK_BACKENDS = ["django_tasks_db.DatabaseBackend"]
+# The worker (`manage.py task_worker`): task threads per process (deliveries wait on the network, so one
+# process overlaps many), and its liveness endpoint GET /health (port 0: off), unhealthy when a thread
+# died or has been inside one task for longer than WORKER_STUCK_TASK_S.
+WORKER_THREADS = env.int("WORKER_THREADS", default=16)
+WORKER_HEALTH_HOST = env.str("WORKER_HEALTH_HOST", default="127.0.0.1")
+WORKER_HEALTH_PORT = env.int("WORKER_HEALTH_PORT", default=0)
+WORKER_STUCK_TASK_S = env.float("WORKER_STUCK_TASK_S", default=300.0)
 if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_BASE_S < 0:
     raise ImproperlyConfigured(
         "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."
