@@ -421,6 +421,8 @@ WORKER_THREADS = env.int("WORKER_THREADS", default=16)
 WORKER_HEALTH_HOST = env.str("WORKER_HEALTH_HOST", default="127.0.0.1")
 WORKER_HEALTH_PORT = env.int("WORKER_HEALTH_PORT", default=0)
 WORKER_STUCK_TASK_S = env.float("WORKER_STUCK_TASK_S", default=300.0)
+# Prometheus collectors /metrics adds to its page (read at scrape time): the delivery queue's depth and age.
+METRICS_EXTRA_COLLECTORS = ["notifications.metrics.NotificationQueueCollector"]
 if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_BASE_S < 0:
     raise ImproperlyConfigured(
         "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."
