@@ -409,6 +409,12 @@ NOTIFICATION_TIMEOUT_S = env.float("NOTIFICATION_TIMEOUT_S", default=5.0)
 NOTIFICATION_RETRY_BASE_S = env.int("NOTIFICATION_RETRY_BASE_S", default=30)
 NOTIFICATION_RETRY_MAX_S = env.int("NOTIFICATION_RETRY_MAX_S", default=3600)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Each retry comes due up to this fraction of its delay early (0.05: a 60 s retry after 57-60 s), so messages
+# that failed together are retried spread out.
+NOTIFICATION_RETRY_JITTER = env.float("NOTIFICATION_RETRY_JITTER", default=0.05)
+# Sends started per second per provider, across every worker (counted in the shared cache); 0: no limit.
+NOTIFICATION_SMS_RATE_PER_S = env.int("NOTIFICATION_SMS_RATE_PER_S", default=0)
+NOTIFICATION_EMAIL_RATE_PER_S = env.int("NOTIFICATION_EMAIL_RATE_PER_S", default=0)
 # A delivery claim older than this is a worker that died mid-send; retry_notifications releases it.
 NOTIFICATION_CLAIM_TIMEOUT_S = env.int("NOTIFICATION_CLAIM_TIMEOUT_S", default=300)
 # Tasks backends (TASKS["default"]["BACKEND"]) that keep their queue in the shop's database: an order's
@@ -427,6 +433,8 @@ if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_
     raise ImproperlyConfigured(
         "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."
     )
+if not 0 <= NOTIFICATION_RETRY_JITTER <= 1 or min(NOTIFICATION_SMS_RATE_PER_S, NOTIFICATION_EMAIL_RATE_PER_S) < 0:
+    raise ImproperlyConfigured("NOTIFICATION_RETRY_JITTER must be within 0-1 and the send rates >= 0.")
 
 # --- Operations: metrics, profiling, the bench ---------------------------------------------------
 # /metrics: open when both are empty; otherwise the client IP must be listed or the token given
