@@ -427,6 +427,10 @@ WORKER_THREADS = env.int("WORKER_THREADS", default=16)
 WORKER_HEALTH_HOST = env.str("WORKER_HEALTH_HOST", default="127.0.0.1")
 WORKER_HEALTH_PORT = env.int("WORKER_HEALTH_PORT", default=0)
 WORKER_STUCK_TASK_S = env.float("WORKER_STUCK_TASK_S", default=300.0)
+# `manage.py prune_notifications` (a CronJob): finished task results are deleted after this many hours;
+# notifications are the audit log, kept NOTIFICATION_RETENTION_DAYS (0: forever), then only finished ones go.
+TASK_RESULT_RETENTION_HOURS = env.int("TASK_RESULT_RETENTION_HOURS", default=24)
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=0)
 # Prometheus collectors /metrics adds to its page (read at scrape time): the delivery queue's depth and age.
 METRICS_EXTRA_COLLECTORS = ["notifications.metrics.NotificationQueueCollector"]
 if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_BASE_S < 0:
