@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import delivery
 from bench.environment import ROOT, database_config, ensure_database, ensure_wrk, production_environment
 
 RESULTS = ROOT / "bench" / "results"
@@ -41,6 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load.add_argument("--threads", type=int, default=1, help="wrk threads")
     load.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     load.add_argument("--port", type=int, default=8099)
+    delivery.add_arguments(parser)
     parser.add_argument("--output", type=Path, default=None, help="JSON results file (default bench/results/)")
     return parser.parse_args(argv)
 
@@ -48,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = database_config(os.environ.get("DATABASE_URL"), allow_any_database=args.allow_any_database)
-    wrk = None if args.no_load else ensure_wrk()
+    wrk = None if args.no_load and not args.delivery else ensure_wrk()
     ensure_database(config, fresh=args.fresh)
     server_env = production_environment()
     os.environ.update(server_env)
@@ -91,10 +93,13 @@ def main(argv: list[str] | None = None) -> int:
 
     report["analytics"] = analytics.time_all(progress=print)
 
-    if wrk:
+    if wrk and not args.no_load:
         from bench import load
 
         report["load"] = load.run(args, wrk=wrk, server_env=server_env, progress=print)
+
+    if args.delivery:
+        report["delivery"] = delivery.run(args, wrk=wrk, server_env=server_env, progress=print)
 
     report["targets"] = analytics.check_targets(report)
     output = args.output or RESULTS / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
@@ -102,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     output.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print()
     print(analytics.render(report))
+    if args.delivery:
+        print(delivery.render(report["delivery"]))
     print(f"\nbench: results written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
     return 0
 
