@@ -64,7 +64,6 @@ def notification_send(*, notification_id: int) -> Notification | None:
         notification.order_id,
         provider_message_id,
     )
-    notification.refresh_from_db()
     return notification
 
 
@@ -126,5 +125,4 @@ def _record_failure(notification: Notification, token: str, error: DeliveryError
     )
     if next_attempt_at is not None:
         notification_enqueue(notification_id=notification.pk, run_after=next_attempt_at)
-    notification.refresh_from_db()
     return notification

@@ -7,6 +7,7 @@ The `order_placed` receiver records (`recording.py`); the delivery task sends (`
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
@@ -42,7 +43,7 @@ class RetrySummary:
     stale_abandoned: int
 
 
-def notification_recover_stale_claims(*, now=None) -> tuple[int, int]:
+def notification_recover_stale_claims(*, now: datetime | None = None) -> tuple[int, int]:
     """Release claims older than NOTIFICATION_CLAIM_TIMEOUT_S (a worker died while sending): an email
     becomes retryable, an SMS failed with "outcome unknown" (never resent automatically). Returns
     (retryable, abandoned)."""
