@@ -22,7 +22,7 @@ help:
 	@echo "make run       venv, install, migrate, seed demo data, serve on http://localhost:$(PORT)"
 	@echo "make test      the whole suite (SQLite; MySQL/MariaDB when DATABASE_URL says so)"
 	@echo "make coverage  the suite with branch coverage and an HTML report (fails under 90%)"
-	@echo "make lint      ruff check + format check, makemigrations --check"
+	@echo "make lint      ruff check + format check, import layers, mypy, makemigrations --check"
 	@echo "make migrate   apply migrations"
 	@echo "make worker    the background task worker, WORKER_THREADS threads (TASKS_BACKEND=database)"
 	@echo "make bench     load benchmark against MySQL/MariaDB (see bench/README.md)"
@@ -50,6 +50,8 @@ coverage: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DJANGO_DEBUG=true $(VENV)/bin/mypy
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 format: venv

@@ -150,11 +150,7 @@ PY
   TASKS_BACKEND=database docker/entrypoint.sh manage prune_notifications
 
   say "the CronJob's command: manage retry_notifications"
-  if docker/entrypoint.sh manage help retry_notifications >/dev/null 2>&1; then
-    TASKS_BACKEND=database docker/entrypoint.sh manage retry_notifications
-  else
-    echo "skipped: retry_notifications does not exist yet (notifications app)"
-  fi
+  TASKS_BACKEND=database docker/entrypoint.sh manage retry_notifications
 }
 
 case "$mode" in

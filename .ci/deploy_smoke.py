@@ -79,6 +79,9 @@ def scraped_health_count() -> float:
     return sum(float(v) for v in pattern.findall(body.decode()))
 
 
+# Each worker adds its counts to the shared files once a second (ecommerce/metrics.py, FLUSH_SECONDS).
+FLUSHED = 1.5
+time.sleep(FLUSHED)
 baseline = scraped_health_count()
 check(baseline >= health_requests, f"/metrics counts the earlier /health requests ({baseline:.0f})")
 sent = 0
@@ -92,6 +95,7 @@ with ThreadPoolExecutor(max_workers=8) as pool:
         pids = {m.group(1) for f in multiproc_dir.glob("counter_*.db") if (m := re.match(r"counter_(\d+)\.db", f.name))}
 check(len(pids) >= 2, f"counters were written by {len(pids)} worker processes: {sorted(pids)}")
 check(not (multiproc_dir / "counter_1.db").exists(), "stale multiprocess files were cleared at start")
+time.sleep(FLUSHED)
 for attempt in range(4):
     total = scraped_health_count()
     check(total == baseline + sent, f"scrape {attempt + 1}: /health count {total:.0f} == {baseline:.0f} + {sent} sent")

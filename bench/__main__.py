@@ -35,13 +35,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     data.add_argument("--allow-any-database", action="store_true", help="let the bench wipe a non-bench database")
     load = parser.add_argument_group("load run")
     load.add_argument("--no-load", action="store_true", help="seed and time the analytics only")
-    load.add_argument("--duration", type=int, default=10, help="seconds per measured run")
-    load.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
-    load.add_argument("--rounds", type=int, default=2, help="measured (baseline, endpoint) pairs per endpoint")
+    load.add_argument("--no-analytics", action="store_true", help="skip the in-process analytics timings")
+    load.add_argument("--duration", type=int, default=5, help="seconds per measured run")
+    load.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per endpoint")
+    load.add_argument(
+        "--rounds", type=int, default=2, help="measured (bare Django, stack baseline, endpoint) triples per endpoint"
+    )
     load.add_argument("--connections", type=int, default=8)
     load.add_argument("--threads", type=int, default=1, help="wrk threads")
     load.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    load.add_argument("--port", type=int, default=8099)
+    load.add_argument("--port", type=int, default=8099, help="the service's port")
+    load.add_argument("--bare-port", type=int, default=None, help="bare Django's port (default: --port + 1)")
+    load.add_argument(
+        "--only", action="append", default=[], metavar="TEXT", help="load only the rows whose name contains TEXT"
+    )
     delivery.add_arguments(parser)
     parser.add_argument("--output", type=Path, default=None, help="JSON results file (default bench/results/)")
     return parser.parse_args(argv)
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: the database already holds this data set (use --reseed to rebuild it)")
         report["seed"] = {"reused": True}
 
-    report["analytics"] = analytics.time_all(progress=print)
+    report["analytics"] = {} if args.no_analytics else analytics.time_all(progress=print)
 
     if wrk and not args.no_load:
         from bench import load

@@ -1,7 +1,6 @@
 """Timings on the seeded data (root price-stats, price_analytics), targets, and the report table.
 
-The code timed is the catalog's own (its selector and management command) when they exist;
-until then the SQL they are expected to run, so the plan can be read with EXPLAIN early.
+The code timed is the catalog's own: its selector and its management command.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +20,6 @@ TARGETS = {
     "seed_seconds": 180.0,
     "root_price_stats_seconds": 1.5,
     "price_analytics_seconds": 10.0,
-    "read_ratio": 0.5,
-    "order_ratio": 0.25,
 }
 TIMED_RUNS = 3
 
@@ -81,88 +77,33 @@ def _root():
 
 
 def price_stats_function(root) -> tuple[str, Callable[[], Any]]:
-    """The catalog's selector if it has landed, else the one aggregate SPEC §5 asks for."""
-    try:
-        from catalog import selectors
-    except ImportError:
-        selectors = None
-    selector = getattr(selectors, "category_price_stats", None)
-    if selector is not None:
-        return "catalog.selectors.category_price_stats", lambda: selector(category=root)
-    return "bench SQL (catalog selector not landed yet)", lambda: _price_stats_sql(root)
+    from catalog import selectors
 
-
-def _price_stats_sql(root) -> dict:
-    from catalog.models import Category, Product
-
-    sql = (
-        f"SELECT COUNT(*), SUM(p.price), MIN(p.price), MAX(p.price) "
-        f"FROM {Product._meta.db_table} p INNER JOIN {Category._meta.db_table} c ON c.id = p.category_id "
-        "WHERE c.tree_id = %s AND c.lft BETWEEN %s AND %s AND p.is_active"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [root.tree_id, root.lft, root.rght])
-        count, total, low, high = cursor.fetchone()
-    average = (Decimal(total) / count).quantize(Decimal("0.01"), ROUND_HALF_UP) if count else None
-    return {"product_count": count, "average_price": average, "min_price": low, "max_price": high}
+    return "catalog.selectors.category_price_stats", lambda: selectors.category_price_stats(category=root)
 
 
 # --- price_analytics ------------------------------------------------------------------------------
 
 
 def price_analytics_function() -> tuple[str, Callable[[], Any]]:
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
 
-    if "price_analytics" in get_commands():
+    def command() -> dict:
+        with tempfile.TemporaryDirectory() as directory:
+            output = Path(directory) / "analytics.json"
+            call_command(
+                "price_analytics",
+                "--format",
+                "json",
+                "--output",
+                str(output),
+                verbosity=0,
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
+            return {"bytes": output.stat().st_size}
 
-        def command() -> dict:
-            with tempfile.TemporaryDirectory() as directory:
-                output = Path(directory) / "analytics.json"
-                call_command(
-                    "price_analytics",
-                    "--format",
-                    "json",
-                    "--output",
-                    str(output),
-                    verbosity=0,
-                    stdout=io.StringIO(),
-                    stderr=io.StringIO(),
-                )
-                return {"bytes": output.stat().st_size}
-
-        return "manage.py price_analytics --format json", command
-    return "bench SQL + rollup (command not landed yet)", _price_analytics_sql
-
-
-def _price_analytics_sql() -> dict:
-    """One GROUP BY over products, then each category's figures folded into its ancestors."""
-    from catalog.models import Category, Product
-
-    per_category: dict[int, list] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT category_id, COUNT(*), SUM(price), MIN(price), MAX(price) FROM {Product._meta.db_table} "
-            "WHERE is_active GROUP BY category_id"
-        )
-        for category_id, count, total, low, high in cursor.fetchall():
-            per_category[category_id] = [count, total, low, high]
-    nodes = list(Category.objects.order_by("tree_id", "-lft").values_list("id", "parent_id"))
-    totals: dict[int, list] = {}
-    for node_id, parent_id in nodes:  # children (higher lft) before their parents
-        own = totals.setdefault(node_id, [0, Decimal(0), None, None])
-        _fold(own, per_category.get(node_id))
-        if parent_id is not None:
-            _fold(totals.setdefault(parent_id, [0, Decimal(0), None, None]), own)
-    return {"categories": len(totals)}
-
-
-def _fold(into: list, figures: list | None) -> None:
-    if not figures or not figures[0]:
-        return
-    into[0] += figures[0]
-    into[1] += figures[1]
-    into[2] = figures[2] if into[2] is None else min(into[2], figures[2])
-    into[3] = figures[3] if into[3] is None else max(into[3], figures[3])
+    return "manage.py price_analytics --format json", command
 
 
 def database_facts() -> dict:
@@ -236,11 +177,10 @@ def check_targets(report: dict) -> dict:
         checks["price_analytics"] = _check(
             timings["price_analytics"]["median_seconds"], TARGETS["price_analytics_seconds"], "s", lower=True
         )
-    for row in report.get("load", {}).get("endpoints", []):
-        if row.get("ratio") is None:
-            continue
-        target = TARGETS["order_ratio"] if row["method"] == "POST" else TARGETS["read_ratio"]
-        checks[row["name"]] = _check(row["ratio"], target, "× baseline", lower=False)
+    if report.get("load"):
+        from bench import load
+
+        checks.update(load.check_targets(report["load"]))
     return checks
 
 
@@ -251,30 +191,12 @@ def _check(value: float, target: float, unit: str, *, lower: bool) -> dict:
 
 def render(report: dict) -> str:
     lines = []
-    load = report.get("load", {})
-    if load.get("endpoints"):
-        base = load.get("baseline", {})
-        lines.append(
-            f"{'endpoint':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-            f"{'base req/s':>10} {'ratio':>6} {'target':>7}"
-        )
-        lines.append(
-            f"{'baseline (1 query, same stack)':<38} {base.get('rps', 0):>8.1f} {base.get('p50_ms', 0):>8.1f} "
-            f"{base.get('p99_ms', 0):>8.1f} {base.get('errors', 0):>7}"
-        )
-        for row in load["endpoints"]:
-            if row.get("skipped"):
-                lines.append(f"{row['name']:<38} skipped: {row['skipped']}")
-                continue
-            target = TARGETS["order_ratio"] if row["method"] == "POST" else TARGETS["read_ratio"]
-            mark = "ok" if row["ratio"] >= target else "MISSED"
-            lines.append(
-                f"{row['name']:<38} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
-                f"{row['errors']:>7} {row['baseline_rps']:>10.1f} {row['ratio']:>6.2f} {'≥' + str(target):>7} {mark}"
-            )
-        lines.append("")
+    if report.get("load"):
+        from bench import load
+
+        lines += [load.render(report["load"]), ""]
     for name, check in report.get("targets", {}).items():
-        if name.startswith(("GET", "POST")):
+        if check["unit"] != "s":
             continue
         comparison = "≤" if check["unit"] == "s" else "≥"
         mark = "ok" if check["met"] else "MISSED"

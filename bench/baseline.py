@@ -1,22 +1,24 @@
-"""The bench's yardstick: one trivial query through the same middleware and DRF stack.
+"""The bench's stack baseline: bare Django's one query, through the service's middleware and DRF stack.
 
-Mounted at `/api/v1/bench/baseline` only when `BENCH_BASELINE_ENABLED` is on (see
-`ecommerce/urls.py`); never in production. It keeps DRF's default authentication,
-permission, throttling and renderer classes, so the only thing it skips is the endpoint's
-own work (its queries and serializers): the ratio of an endpoint's throughput to this one's
-is what the endpoint costs beyond the framework.
+Mounted at `/api/v1/bench/baseline` by the bench's own URLconf (`bench/urls.py`, chosen by
+`bench/settings.py`); the production URLconf does not know it. It keeps DRF's default authentication,
+permission, throttling and renderer classes, and runs exactly what the bare-Django yardstick's view
+runs (`bench/bare/urls.py`: `SELECT 1` on a cursor, a small JSON object back), so its ratio to bare
+Django is what the service's plumbing costs (SPEC §5), and an endpoint's ratio to it is what the
+endpoint costs beyond that plumbing (its queries through the ORM and its serializers).
 """
 
+from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.models import Category
-
 
 class BaselineView(APIView):
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:
-        first = Category.objects.order_by("pk").values_list("pk", flat=True).first()
-        return Response({"status": "ok", "first_category": first})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            (one,) = cursor.fetchone()
+        return Response({"status": "ok", "one": one})

@@ -78,7 +78,8 @@ def ensure_database(config: dict, *, fresh: bool = False) -> None:
 def production_environment() -> dict[str, str]:
     """Settings as a production deployment has them, with secrets made up for this run only."""
     return {
-        "DJANGO_SETTINGS_MODULE": "ecommerce.settings",
+        # Production's settings with the bench's URLconf (the project's URLs plus the baseline).
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
@@ -90,7 +91,6 @@ def production_environment() -> dict[str, str]:
         "TASKS_BACKEND": "database",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "SMS_BACKEND": "console",
-        "BENCH_BASELINE_ENABLED": "true",
     }
 
 

@@ -13,8 +13,9 @@ from mptt.forms import MPTTAdminForm
 
 from catalog import selectors, services
 from catalog.models import Category, Product
-from ecommerce.admin_site import ServiceErrorsAsMessages, adopt, domain_error_message, format_money
+from ecommerce.admin_helpers import ServiceErrorsAsMessages, adopt, domain_error_message
 from ecommerce.api import DomainError
+from ecommerce.money import money_display
 
 
 class CategoryAdminForm(MPTTAdminForm):
@@ -191,7 +192,7 @@ class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
     @admin.display(description="Price")
     def price_display(self, product: Product) -> str:
-        return format_money(product.price)
+        return money_display(product.price)
 
     def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
         fields = [name for name in form.cleaned_data if name in services.PRODUCT_UPDATABLE_FIELDS]

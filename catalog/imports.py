@@ -21,14 +21,15 @@ from django.utils import timezone
 from catalog.models import Category, Product
 from catalog.selectors import PATH_SEPARATOR
 from catalog.services import category_slug_base, category_tree_lock, unique_slug
+from ecommerce.money import money
 
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("sku", "name", "description", "price", "stock", "category_path")
 MAX_STOCK = 2_147_483_647
 PRICE_MAX_DIGITS = Product._meta.get_field("price").max_digits
-SKU_MAX = Product._meta.get_field("sku").max_length
-NAME_MAX = Product._meta.get_field("name").max_length
+SKU_MAX: int = Product._meta.get_field("sku").max_length  # type: ignore[assignment]
+NAME_MAX: int = Product._meta.get_field("name").max_length  # type: ignore[assignment]
 CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
 MAX_DEPTH = 50
 BATCH_SIZE = 5000
@@ -75,10 +76,9 @@ def _parse_price(text: str) -> Decimal:
         raise ValueError(f"price {text} is negative")
     if value >= 10 ** (PRICE_MAX_DIGITS - 2):
         raise ValueError(f"price {text} is too large (at most {PRICE_MAX_DIGITS - 2} digits before the point)")
-    if value != value.quantize(Decimal("0.01")):
+    if value != money(value):
         raise ValueError(f"price {text} has more than 2 decimal places")
-    value = value.quantize(Decimal("0.01"))
-    return value
+    return money(value)
 
 
 def _parse_stock(text: str) -> int:
@@ -148,7 +148,8 @@ def catalog_parse_csv(stream: TextIO) -> ParseResult:
                 result.errors.append(f"line {line}: " + "; ".join(problems))
                 continue
             first_line_of_sku[sku] = line
-            result.rows.append(ImportRow(line, sku, name, record["description"], price, stock, path))
+            # No problems: price, stock and path were all parsed.
+            result.rows.append(ImportRow(line, sku, name, record["description"], price, stock, path))  # type: ignore[arg-type]
     except csv.Error as error:
         result.errors.append(f"line {reader.line_num}: {error}")
     if not result.rows and not result.errors:
@@ -276,8 +277,8 @@ def _upsert_products(products: list[Product], update_fields: list[str]) -> None:
     insert_fields = [
         "sku", "name", "description", "price", "stock", "category", "is_active", "created_at", "updated_at",
     ]  # fmt: skip
-    columns = [Product._meta.get_field(name).column for name in insert_fields]
-    updated = [Product._meta.get_field(name).column for name in update_fields]
+    columns: list[str] = [Product._meta.get_field(name).column for name in insert_fields]  # type: ignore[union-attr, misc]
+    updated: list[str] = [Product._meta.get_field(name).column for name in update_fields]  # type: ignore[union-attr, misc]
     table = ops.quote_name(Product._meta.db_table)
     placeholders = ", ".join(["%s"] * len(columns))
     column_list = ", ".join(ops.quote_name(column) for column in columns)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import BigIntegerField, Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Round
@@ -135,8 +136,9 @@ class _Acc:
             return
         self.count += count
         self.cents += cents
-        self.min_price = low if self.min_price is None else min(self.min_price, low)
-        self.max_price = high if self.max_price is None else max(self.max_price, high)
+        # A count above 0 has a lowest and a highest price.
+        self.min_price = low if self.min_price is None else min(self.min_price, cast(Decimal, low))
+        self.max_price = high if self.max_price is None else max(self.max_price, cast(Decimal, high))
 
 
 def category_price_analytics(*, root: Category | None = None, max_depth: int | None = None) -> list[CategoryPriceRow]:

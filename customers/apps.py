@@ -6,4 +6,4 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers"
 
     def ready(self) -> None:
-        from customers import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from customers import schema  # noqa: F401  (registers the OpenAPI auth extensions)

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as TokenAuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -46,6 +46,20 @@ def _is_our_token(raw_token: bytes) -> bool:
     except jwt.PyJWTError:
         return False
     return header.get("alg") == jwt_settings.ALGORITHM and jwt_settings.TOKEN_TYPE_CLAIM in payload
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication (the admin's and the browsable API's sign-in), same answers.
+
+    A request without the session cookie has no signed-in session user, so it is not authenticated
+    by this class; answering that without asking the session keeps the session (made lazily by
+    ecommerce.middleware.SessionMiddleware) unmade.
+    """
+
+    def authenticate(self, request):
+        if settings.SESSION_COOKIE_NAME not in request._request.COOKIES:
+            return None
+        return super().authenticate(request)
 
 
 class BearerTokenAuthentication(JWTAuthentication):

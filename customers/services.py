@@ -28,8 +28,8 @@ def customer_register(
     email = User.objects.normalize_email(email)
     candidate = User(email=email)
     # The similarity validator compares the password with these attributes too.
-    candidate.first_name = first_name
-    candidate.last_name = last_name
+    candidate.first_name = first_name  # type: ignore[attr-defined]  # the profile's, for the validator only
+    candidate.last_name = last_name  # type: ignore[attr-defined]
     try:
         password_validation.validate_password(password, user=candidate)
     except DjangoValidationError as error:

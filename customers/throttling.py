@@ -7,6 +7,7 @@ at request time so a settings change (tests, a reload) applies at once.
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -16,7 +17,7 @@ from customers.models import User
 
 class _LoginThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return cast("str | None", api_settings.DEFAULT_THROTTLE_RATES.get(cast(str, self.scope)))
 
     def allow_request(self, request, view) -> bool:
         # The rate may have changed since __init__ (it is read per request).

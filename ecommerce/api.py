@@ -19,9 +19,10 @@ from django.http import Http404, JsonResponse
 from django.utils.functional import cached_property
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from ecommerce.renderers import JSONRenderer
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:ecommerce:problem:"
@@ -107,10 +108,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if not isinstance(exc, exceptions.APIException):
         return None
 
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+    auth_header, wait = getattr(exc, "auth_header", None), getattr(exc, "wait", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    if wait:
+        headers["Retry-After"] = str(int(wait))
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         exc.status_code = status.HTTP_401_UNAUTHORIZED
         headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
@@ -124,7 +126,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             errors=flatten_errors(exc.detail),
         )
     else:
-        detail = exc.detail
+        detail: Any = exc.detail
         if isinstance(detail, dict):
             # simplejwt puts {"detail", "code", "messages"} here; keep the readable part.
             detail = detail.get("detail", HTTPStatus(exc.status_code).phrase)

@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+
 CENT = Decimal("0.01")
 
 
@@ -23,3 +25,11 @@ def money_average(total_cents: int, count: int) -> Decimal | None:
 def money_str(value: Decimal | None) -> str | None:
     """The wire form: a 2-place decimal string (`"1499.00"`), or None."""
     return None if value is None else f"{money(value):.2f}"
+
+
+def money_display(value: Decimal | None, currency: str | None = None) -> str:
+    """For people (the admin, SMS and email texts): `KES 1,499.00`, thousands separated, in `currency` or the
+    shop's one currency (`SHOP_CURRENCY`); `—` for no amount."""
+    if value is None:
+        return "—"
+    return f"{currency or settings.SHOP_CURRENCY} {money(value):,.2f}"

@@ -35,9 +35,12 @@ if not DEBUG:
 
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = [
+    # The back office (admin site, cross-app admin pages) first, so that its templates override the
+    # admin's own (admin/index.html, admin/login.html).
+    "backoffice",
     # Django's admin app with the shop's AdminSite as its default site (price analytics page, the
     # OpenID Connect login link when OIDC_RP_CLIENT_ID is set).
-    "ecommerce.admin_apps.ShopAdminConfig",
+    "backoffice.apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,19 +67,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- HTTP: middleware, URLs, request bodies ---------------------------------------------
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # django-prometheus' middleware, its labelled metrics looked up once (ecommerce/metrics.py).
+    "ecommerce.metrics.PrometheusBeforeMiddleware",
     "ecommerce.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ecommerce.middleware.BodySizeLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control, Vary, ETag and 304s of the API's GETs (public for anonymous catalog reads only).
+    "ecommerce.middleware.HttpCachingMiddleware",
+    # Django's sessions and messages, made only when used (ecommerce/middleware.py): API requests do not.
+    "ecommerce.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ecommerce.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ecommerce.middleware.ProfilingMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "ecommerce.metrics.PrometheusAfterMiddleware",
 ]
 ROOT_URLCONF = "ecommerce.urls"
 WSGI_APPLICATION = "ecommerce.wsgi.application"
@@ -92,7 +99,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "ecommerce" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -110,8 +117,9 @@ def _database(url: str) -> dict:
     """One `DATABASES` entry from a URL, with the options each engine needs here."""
     db = env.db_url_config(url)
     if db["ENGINE"] == "django.db.backends.mysql":
-        # django-prometheus' wrapper counts queries and errors per database for /metrics.
-        db["ENGINE"] = "django_prometheus.db.backends.mysql"
+        # django-prometheus' wrapper counts queries and errors per database for /metrics (ours: the same
+        # metrics without a new cursor class per query, ecommerce/db/backends/).
+        db["ENGINE"] = "ecommerce.db.backends.mysql"
         db.setdefault("OPTIONS", {}).update(
             {
                 "charset": "utf8mb4",
@@ -125,7 +133,7 @@ def _database(url: str) -> dict:
         )
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     elif db["ENGINE"] == "django.db.backends.sqlite3":
-        db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
+        db["ENGINE"] = "ecommerce.db.backends.sqlite3"
         db.setdefault("OPTIONS", {}).update(
             {
                 # Wait for the write lock instead of failing at once; IMMEDIATE takes it at BEGIN.
@@ -277,17 +285,25 @@ TASKS = {
 }
 
 # --- Django REST framework -------------------------------------------------------------------
+# Off unless set (e.g. "100/min"); login throttles are on by default. A throttle class whose rate is
+# off is not listed at all (it would be made and asked on every request only to say yes).
+_API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="") or None
+_API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="") or None
 REST_FRAMEWORK = {
+    # DRF's JSON renderer encoding with orjson, and DRF's negotiation without parsing `Accept: */*`
+    # or `application/json` (ecommerce/renderers.py).
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "ecommerce.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ecommerce.renderers.ContentNegotiation",
     # DRF's JSON parser, with deep nesting a 400 instead of a 500 (ecommerce/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["ecommerce.parsers.JSONParser"],
     # Bearer tokens: our JWTs, or (when OIDC is configured) the provider's access tokens.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "customers.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's session authentication, not touching the session of a request without its cookie.
+        "customers.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "ecommerce.api.Pagination",
@@ -296,13 +312,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ecommerce.api.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        dotted
+        for dotted, rate in (
+            ("rest_framework.throttling.AnonRateThrottle", _API_THROTTLE_ANON),
+            ("rest_framework.throttling.UserRateThrottle", _API_THROTTLE_USER),
+        )
+        if rate
     ],
     "DEFAULT_THROTTLE_RATES": {
-        # Off unless set (e.g. "100/min"); login throttles are on by default.
-        "anon": env.str("API_THROTTLE_ANON", default="") or None,
-        "user": env.str("API_THROTTLE_USER", default="") or None,
+        "anon": _API_THROTTLE_ANON,
+        "user": _API_THROTTLE_USER,
         "login_ip": env.str("LOGIN_THROTTLE_IP", default="20/min"),
         "login_email": env.str("LOGIN_THROTTLE_EMAIL", default="5/min"),
     },
@@ -310,6 +329,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# HTTP caching of anonymous catalog reads (ecommerce.middleware.HttpCachingMiddleware): how many seconds a
+# browser or shared cache may reuse one without asking again; 0: it revalidates every time (ETag, 304).
+API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=0)
 # Paginated lists: counts of at least API_COUNT_CACHE_MIN_ROWS rows are cached this many seconds
 # (counting a million rows costs more than the page itself); smaller counts are always exact.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
@@ -440,13 +462,10 @@ if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_
 if not 0 <= NOTIFICATION_RETRY_JITTER <= 1 or min(NOTIFICATION_SMS_RATE_PER_S, NOTIFICATION_EMAIL_RATE_PER_S) < 0:
     raise ImproperlyConfigured("NOTIFICATION_RETRY_JITTER must be within 0-1 and the send rates >= 0.")
 
-# --- Operations: metrics, profiling, the bench ---------------------------------------------------
+# --- Operations: metrics, profiling ---------------------------------------------------------------
 # /metrics: open when both are empty; otherwise the client IP must be listed or the token given
 # as `Authorization: Bearer <token>`.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 PROMETHEUS_EXPORT_MIGRATIONS = False
 PROFILING_ENABLED = env.bool("PROFILING_ENABLED", default=False)
-# Mounts GET /api/v1/bench/baseline (one trivial query through the full middleware and DRF stack),
-# the yardstick of `make bench`. Off everywhere else.
-BENCH_BASELINE_ENABLED = env.bool("BENCH_BASELINE_ENABLED", default=False)

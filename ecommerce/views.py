@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_prometheus.exports import ExportToDjangoView
 
 from ecommerce.api import problem_json_response
+from ecommerce.metrics import flush as flush_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         by_token = bool(token) and bool(given) and constant_time_compare(given, token)
         if not (by_ip or by_token):
             return problem_json_response(403, "Metrics are restricted.", code="permission_denied")
+    flush_metrics()  # this worker's buffered events first (ecommerce/metrics.py)
     response = ExportToDjangoView(request)
     response.content += _extra_metrics()
     return response

@@ -8,6 +8,7 @@ the same task and at most one of them sends.
 import logging
 import random
 from datetime import datetime, timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.utils import timezone
@@ -93,6 +94,7 @@ def _record_failure(notification: Notification, token: str, error: DeliveryError
     attempts = notification.attempts  # already counts this attempt (the claim incremented it)
     text = str(error)
     next_attempt_at = None
+    outcome: Literal["retry", "failed", "uncertain"]
     if isinstance(error, TransientDeliveryError):
         if attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
             next_attempt_at = retry_at(attempts)

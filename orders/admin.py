@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ecommerce.admin_site import format_money
 from ecommerce.api import DomainError
+from ecommerce.money import money_display
 from orders import services
 from orders.models import Order, OrderLine, OrderStatus
 
@@ -16,7 +16,7 @@ from orders.models import Order, OrderLine, OrderStatus
 BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 # Target status -> (verb, past tense) for the admin's messages.
-TRANSITIONS = {
+TRANSITIONS: dict[str, tuple[str, str]] = {
     OrderStatus.CONFIRMED: ("Confirm", "Confirmed"),
     OrderStatus.SHIPPED: ("Ship", "Shipped"),
     OrderStatus.DELIVERED: ("Deliver", "Delivered"),
@@ -43,11 +43,11 @@ class OrderLineInline(admin.TabularInline):
 
     @admin.display(description="Unit price")
     def unit_price_display(self, line: OrderLine) -> str:
-        return format_money(line.unit_price)
+        return money_display(line.unit_price)
 
     @admin.display(description="Line total")
     def line_total_display(self, line: OrderLine) -> str:
-        return format_money(line.line_total)
+        return money_display(line.line_total)
 
 
 @admin.register(Order)
@@ -88,7 +88,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="Total", ordering="total")
     def total_display(self, order: Order) -> str:
-        return format_money(order.total)
+        return money_display(order.total)
 
     # --- status changes: actions on the list and on each order's page (Django 6.1 change-form actions) ---
 

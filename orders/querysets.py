@@ -5,11 +5,13 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from customers.models import User
 
 
 class OrderQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> OrderQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> OrderQuerySet:
         """Staff see every order; anyone else only their own (customer id == user id)."""
         if not user.is_authenticated:
             return self.none()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -198,8 +198,8 @@ def _cache_lines(order: Order, lines: list[OrderLine]) -> None:
     """
     cached = order.lines.all()
     cached._result_cache = lines
-    cached._prefetch_done = True
-    order._prefetched_objects_cache = {"lines": cached}
+    cached._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
 
 
 def _placed(order: Order, *, line_count: int) -> None:
@@ -257,7 +257,7 @@ def idempotency_key_parse(value: str | None) -> str | None:
     return key
 
 
-def _is_integer(value: Any) -> bool:
+def _is_integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -285,7 +285,7 @@ def _validated_lines(items: Any) -> list[OrderLineRequest]:
         if not _is_integer(quantity) or not 1 <= quantity <= MAX_QUANTITY:
             errors[f"items.{index}.quantity"] = [f"Quantity must be an integer from 1 to {MAX_QUANTITY}."]
         if f"items.{index}.product" not in errors and f"items.{index}.quantity" not in errors:
-            lines.append(OrderLineRequest(product_id=product_id, quantity=quantity))
+            lines.append(OrderLineRequest(product_id=product_id, quantity=quantity))  # type: ignore[arg-type]
     if errors:
         raise InvalidOrder("The order is invalid.", errors=errors)
     return lines

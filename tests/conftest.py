@@ -1,9 +1,24 @@
+import json
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import CustomerFactory, UserFactory
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    """`response` is an RFC 9457 problem (SPEC §3) with this status; its body, for further checks."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = json.loads(response.content)
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:ecommerce:problem:")
+    return body
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,8 @@
-"""factory-boy factories for every app's models. Apps may add their own beside their tests."""
+"""factory-boy factories for every app's models, the one place for them.
+
+Orders, their lines and notifications are written straight to the database, for tests of what reads them;
+placing an order is `orders.services.order_create`'s job, tested in tests/orders.
+"""
 
 from decimal import Decimal
 
@@ -7,6 +11,8 @@ from factory.django import DjangoModelFactory
 
 from catalog.models import Category, Product
 from customers.models import Customer, User
+from notifications.models import Channel, Notification, NotificationStatus
+from orders.models import Order, OrderLine, OrderStatus
 
 
 class UserFactory(DjangoModelFactory):
@@ -55,3 +61,39 @@ class ProductFactory(DjangoModelFactory):
     stock = 10
     category = factory.SubFactory(CategoryFactory)
     is_active = True
+
+
+class OrderFactory(DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    customer = factory.SubFactory(CustomerFactory)
+    status = OrderStatus.PENDING
+    total = Decimal("0.00")
+    currency = "KES"
+
+
+class OrderLineFactory(DjangoModelFactory):
+    """A line at the product's current price, as `order_create` copies it."""
+
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    product_name = factory.SelfAttribute("product.name")
+    sku = factory.SelfAttribute("product.sku")
+    unit_price = factory.SelfAttribute("product.price")
+    quantity = 1
+    line_total = factory.LazyAttribute(lambda line: line.unit_price * line.quantity)
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    order = factory.SubFactory(OrderFactory)
+    channel = Channel.SMS
+    recipient = "+254712345678"
+    message = "Your order was received."
+    status = NotificationStatus.SENT

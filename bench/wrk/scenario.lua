@@ -1,10 +1,15 @@
 -- wrk script for `python -m bench`: one scenario per run, chosen by the first script argument.
---   wrk ... -s scenario.lua http://127.0.0.1:PORT -- <scenario> <data dir>
+--   wrk ... -s scenario.lua http://127.0.0.1:PORT -- <scenario> <data dir> [<variant>]
 -- The data directory holds one value per line: products.txt (active product ids),
--- categories.txt (category ids), hot.txt (product ids with stock to buy), tokens.txt (customers' JWTs).
+-- categories.txt (category ids), root.txt (the root category's id), hot.txt (product ids with stock
+-- to buy), tokens.txt (customers' JWTs), words.txt (one-word searches).
+-- Scenarios: bare (the bare-Django yardstick), baseline (the stack baseline), products (the list;
+-- variant "-" for the default ordering, an ordering such as "-price", or one of the filters
+-- "category", "price-range", "in-stock", "search"), product, price-stats (variant "root" for the
+-- root category, else a random one), orders.
 -- `done` prints one line "BENCH_JSON {...}" that bench/load.py parses.
 
-local scenario, product_ids, category_ids, hot_ids, tokens
+local scenario, variant, product_ids, category_ids, root_ids, hot_ids, tokens, words
 
 local function read_lines(path)
   local values = {}
@@ -30,11 +35,32 @@ end
 function init(args)
   scenario = args[1]
   local dir = args[2]
+  variant = args[3] or "-"
   math.randomseed(20261123 + (seed or 0))
   product_ids = read_lines(dir .. "/products.txt")
   category_ids = read_lines(dir .. "/categories.txt")
   hot_ids = read_lines(dir .. "/hot.txt")
   tokens = read_lines(dir .. "/tokens.txt")
+  root_ids = read_lines(dir .. "/root.txt")
+  words = read_lines(dir .. "/words.txt")
+end
+
+-- The list's query string: random pages (1-50) of an ordering, or the first page of a filter with
+-- random values, as a storefront asks for them.
+local function products_query()
+  if variant == "-" then
+    return "page=" .. math.random(50)
+  elseif variant == "category" then
+    return "category=" .. pick(category_ids)
+  elseif variant == "price-range" then
+    local low = math.random(1, 49000)
+    return "min_price=" .. low .. "&max_price=" .. (low + math.random(100, 2000))
+  elseif variant == "in-stock" then
+    return "in_stock=true&page=" .. math.random(50)
+  elseif variant == "search" then
+    return "search=" .. pick(words)
+  end
+  return "ordering=" .. variant .. "&page=" .. math.random(50)
 end
 
 local json_headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
@@ -54,14 +80,17 @@ local function order_body()
 end
 
 function request()
-  if scenario == "baseline" then
+  if scenario == "bare" then
+    return wrk.format("GET", "/select-one", accept_json)
+  elseif scenario == "baseline" then
     return wrk.format("GET", "/api/v1/bench/baseline", accept_json)
   elseif scenario == "products" then
-    return wrk.format("GET", "/api/v1/products?page=" .. math.random(50), accept_json)
+    return wrk.format("GET", "/api/v1/products?" .. products_query(), accept_json)
   elseif scenario == "product" then
     return wrk.format("GET", "/api/v1/products/" .. pick(product_ids), accept_json)
   elseif scenario == "price-stats" then
-    return wrk.format("GET", "/api/v1/categories/" .. pick(category_ids) .. "/price-stats", accept_json)
+    local category = variant == "root" and root_ids[1] or pick(category_ids)
+    return wrk.format("GET", "/api/v1/categories/" .. category .. "/price-stats", accept_json)
   elseif scenario == "orders" then
     json_headers["Authorization"] = "Bearer " .. pick(tokens)
     return wrk.format("POST", "/api/v1/orders", json_headers, order_body())

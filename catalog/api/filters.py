@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters as filters
 from django.db.models import QuerySet
 
 from catalog.models import Category, Product
+from catalog.querysets import ProductQuerySet
 
 PRODUCT_ORDERINGS = ("price", "name", "created_at")
 
@@ -42,13 +45,13 @@ class ProductFilter(filters.FilterSet):
         model = Product
         fields: list[str] = []
 
-    def filter_category(self, queryset: QuerySet[Product], name: str, value: Category) -> QuerySet[Product]:
+    def filter_category(self, queryset: ProductQuerySet, name: str, value: Category) -> QuerySet[Product]:
         return queryset.in_subtree(value)
 
-    def filter_in_stock(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+    def filter_in_stock(self, queryset: ProductQuerySet, name: str, value: str) -> QuerySet[Product]:
         return queryset.in_stock() if value == "true" else queryset.filter(stock=0)
 
-    def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+    def filter_search(self, queryset: ProductQuerySet, name: str, value: str) -> QuerySet[Product]:
         value = value.strip()
         return queryset.search(value) if value else queryset
 
@@ -64,7 +67,7 @@ class StaffProductFilter(ProductFilter):
 
     def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
         if not self.form.cleaned_data.get("is_active"):
-            queryset = queryset.active()
+            queryset = cast(ProductQuerySet, queryset).active()
         return super().filter_queryset(queryset)
 
     def filter_is_active(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:

@@ -31,19 +31,23 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class CategoryCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    parent = PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+    parent = PrimaryKeyRelatedField(  # type: ignore[assignment]  # a field named like Field.parent
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
 
 
 class CategoryUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    parent = PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+    parent = PrimaryKeyRelatedField(  # type: ignore[assignment]  # a field named like Field.parent
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
 
 
 class CategoryTreeNodeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
-    parent = serializers.IntegerField(allow_null=True)
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]  # named like Field.parent
     level = serializers.IntegerField()
 
     def get_fields(self):

@@ -5,6 +5,8 @@ Views check permissions, validate input, call one service or selector, and seria
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -25,6 +27,7 @@ from catalog.api.serializers import (
     ProductWriteSerializer,
 )
 from catalog.models import Category, Product
+from catalog.querysets import ProductQuerySet
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457)")
 
@@ -126,7 +129,7 @@ class CategoryViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def products(self, request: Request, pk: str) -> Response:
         category = self._get_category()
-        products = self.filter_queryset(self.get_queryset().in_subtree(category))
+        products = self.filter_queryset(cast(ProductQuerySet, self.get_queryset()).in_subtree(category))
         page = self.paginate_queryset(products)
         return self.get_paginated_response(ProductSerializer(page, many=True).data)
 
@@ -182,7 +185,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         request = getattr(self, "request", None)
         return StaffProductFilter if request is not None and _is_staff(request) else ProductFilter
 
-    def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # A public list without any of ProductFilter's parameters is left as it is by django-filter
         # (every filter empty, no ordering): skip building its form, a quarter of such a page's time.
         # Staff lists always go through StaffProductFilter (it keeps active products by default).

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import UserFactory
+from tests.factories import CategoryFactory, UserFactory
 
 
 @pytest.fixture
@@ -15,10 +15,15 @@ def admin_site_client(client, superuser):
     return client
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The list tests create hundreds of users; PBKDF2's deliberate slowness is not what they test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture
+def tree(db) -> dict:
+    """electronics > phones > android, electronics > laptops, and a separate root `books`; no products."""
+    electronics = CategoryFactory(name="Electronics")
+    phones = CategoryFactory(name="Phones", parent=electronics)
+    android = CategoryFactory(name="Android", parent=phones)
+    laptops = CategoryFactory(name="Laptops", parent=electronics)
+    books = CategoryFactory(name="Books")
+    return {"electronics": electronics, "phones": phones, "android": android, "laptops": laptops, "books": books}
 
 
 @pytest.fixture(scope="module")

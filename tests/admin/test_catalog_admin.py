@@ -6,22 +6,11 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Category, Product
-from tests.factories import CategoryFactory, ProductFactory
+from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 PRODUCTS = reverse("admin:catalog_product_changelist")
-
-
-@pytest.fixture
-def tree():
-    """electronics > phones > android, electronics > laptops, and a separate root `books`."""
-    electronics = CategoryFactory(name="Electronics")
-    phones = CategoryFactory(name="Phones", parent=electronics)
-    android = CategoryFactory(name="Android", parent=phones)
-    laptops = CategoryFactory(name="Laptops", parent=electronics)
-    books = CategoryFactory(name="Books")
-    return {"electronics": electronics, "phones": phones, "android": android, "laptops": laptops, "books": books}
 
 
 def listed_skus(response) -> set[str]:

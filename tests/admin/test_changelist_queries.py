@@ -9,8 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notifications.models import NotificationStatus
-from tests.admin.factories import NotificationFactory, OrderFactory, OrderLineFactory
-from tests.factories import CategoryFactory, CustomerFactory, ProductFactory
+from tests.factories import (
+    CategoryFactory,
+    CustomerFactory,
+    NotificationFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+)
 
 
 def add_categories(count: int) -> None:

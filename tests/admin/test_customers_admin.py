@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from customers.models import User
-from tests.admin.factories import OrderFactory
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from notifications import sms
 from notifications.models import NotificationStatus
-from tests.admin.factories import NotificationFactory, OrderFactory
+from tests.factories import NotificationFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

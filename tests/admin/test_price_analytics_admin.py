@@ -17,23 +17,20 @@ PAGE = reverse("admin:price_analytics")
 
 
 @pytest.fixture
-def tree():
-    electronics = CategoryFactory(name="Electronics")
-    phones = CategoryFactory(name="Phones", parent=electronics)
-    android = CategoryFactory(name="Android", parent=phones)
-    books = CategoryFactory(name="Books")
-    ProductFactory(category=android, price=Decimal("300.00"))
-    ProductFactory(category=phones, price=Decimal("100.00"))
-    ProductFactory(category=phones, price=Decimal("999.00"), is_active=False)
-    ProductFactory(category=books, price=Decimal("20.00"))
-    return {"electronics": electronics, "phones": phones, "android": android, "books": books}
+def priced_tree(tree) -> dict:
+    """The admin tests' tree with products: laptops has none, an inactive one in phones does not count."""
+    ProductFactory(category=tree["android"], price=Decimal("300.00"))
+    ProductFactory(category=tree["phones"], price=Decimal("100.00"))
+    ProductFactory(category=tree["phones"], price=Decimal("999.00"), is_active=False)
+    ProductFactory(category=tree["books"], price=Decimal("20.00"))
+    return tree
 
 
 def table(response) -> list[tuple[str, int, str]]:
     return [(row.path, row.product_count, str(row.average_price)) for row in response.context["rows"]]
 
 
-def test_table_and_chart_show_the_catalogs_analytics(admin_site_client, tree):
+def test_table_and_chart_show_the_catalogs_analytics(admin_site_client, priced_tree):
     response = admin_site_client.get(PAGE)
 
     assert response.status_code == 200
@@ -41,6 +38,7 @@ def test_table_and_chart_show_the_catalogs_analytics(admin_site_client, tree):
     assert table(response) == [
         ("Books", 1, "20.00"),
         ("Electronics", 2, "200.00"),
+        ("Electronics > Laptops", 0, "None"),
         ("Electronics > Phones", 2, "200.00"),
         ("Electronics > Phones > Android", 1, "300.00"),
     ]
@@ -52,23 +50,23 @@ def test_table_and_chart_show_the_catalogs_analytics(admin_site_client, tree):
     assert "<script" not in body.split('id="price-chart-module"')[1].split("</div>")[0]
 
 
-def test_filter_by_parent_and_by_depth(admin_site_client, tree):
-    subtree = admin_site_client.get(PAGE, {"parent": tree["phones"].pk})
+def test_filter_by_parent_and_by_depth(admin_site_client, priced_tree):
+    subtree = admin_site_client.get(PAGE, {"parent": priced_tree["phones"].pk})
     roots = admin_site_client.get(PAGE, {"depth": 0})
-    both = admin_site_client.get(PAGE, {"parent": tree["electronics"].pk, "depth": 1})
+    both = admin_site_client.get(PAGE, {"parent": priced_tree["electronics"].pk, "depth": 1})
 
     assert [path for path, _, _ in table(subtree)] == ["Electronics > Phones", "Electronics > Phones > Android"]
     assert [path for path, _, _ in table(roots)] == ["Books", "Electronics"]
-    assert [path for path, _, _ in table(both)] == ["Electronics", "Electronics > Phones"]
+    assert [path for path, _, _ in table(both)] == ["Electronics", "Electronics > Laptops", "Electronics > Phones"]
 
 
 @pytest.mark.parametrize("query", [{"depth": "abc"}, {"depth": "-1"}, {"parent": "999999"}, {"parent": "x"}])
-def test_bad_filters_show_the_form_error_and_the_whole_report(admin_site_client, tree, query):
+def test_bad_filters_show_the_form_error_and_the_whole_report(admin_site_client, priced_tree, query):
     response = admin_site_client.get(PAGE, query)
 
     assert response.status_code == 200
     assert response.context["form"].errors
-    assert len(response.context["rows"]) == 4
+    assert len(response.context["rows"]) == 5
 
 
 def test_an_empty_catalog_has_an_empty_report(admin_site_client):
@@ -79,7 +77,7 @@ def test_an_empty_catalog_has_an_empty_report(admin_site_client):
     assert "No data." in str(response.context["chart"])
 
 
-def test_only_staff_with_the_catalog_view_permission(client, tree, customer):
+def test_only_staff_with_the_catalog_view_permission(client, priced_tree, customer):
     anonymous = client.get(PAGE)
     client.force_login(customer.user)
     not_staff = client.get(PAGE)

@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 from xml.etree import ElementTree
 
-from ecommerce.admin_views import CHART_LABEL_WIDTH, bar_chart_svg
+from backoffice.charts import CHART_LABEL_WIDTH, bar_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -51,9 +51,10 @@ def test_thousands_are_separated_and_an_empty_chart_says_so():
 
 def test_a_service_error_reads_as_one_message_with_its_field_errors():
     from catalog.exceptions import CatalogValidationError
-    from ecommerce.admin_site import domain_error_message, format_money
+    from ecommerce.admin_helpers import domain_error_message
+    from ecommerce.money import money_display
 
     error = CatalogValidationError("Invalid input", errors={"name": ["Taken here."], "parent": ["Invalid input"]})
 
     assert domain_error_message(error) == "Invalid input — name: Taken here."
-    assert format_money(None) == "—"
+    assert money_display(None) == "—"

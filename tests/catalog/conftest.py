@@ -1,20 +1,9 @@
-import json
 from decimal import Decimal
 
 import pytest
 
 from catalog import services
 from catalog.models import Category, Product
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = json.loads(response.content)
-    assert body["status"] == status
-    return body
 
 
 def make_category(name: str, parent: Category | None = None) -> Category:

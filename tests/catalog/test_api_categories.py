@@ -4,7 +4,8 @@ import pytest
 
 from catalog.models import Category
 from catalog.selectors import category_tree_problems
-from tests.catalog.conftest import assert_problem, make_category, make_product
+from tests.catalog.conftest import make_category, make_product
+from tests.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 

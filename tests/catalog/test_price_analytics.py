@@ -9,7 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.selectors import category_price_analytics, category_price_stats
-from tests.catalog.conftest import assert_problem, make_category, make_product
+from tests.catalog.conftest import make_category, make_product
+from tests.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 

@@ -1,24 +1,13 @@
 """Every error under /api/ is an RFC 9457 problem (SPEC §3)."""
 
 import io
-import json
 
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import assert_problem
+
 pytestmark = [pytest.mark.urls("tests.ecommerce.urls"), pytest.mark.django_db]
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = json.loads(response.content)
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    assert body["type"].startswith("urn:ecommerce:problem:")
-    return body
 
 
 def test_validation_error_lists_fields_by_dotted_path(api_client):

@@ -6,14 +6,7 @@ import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
 from catalog.models import Category
-from orders.models import Order, OrderLine
-from tests.factories import CustomerFactory, ProductFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Many users per test here; the real hasher is tested by tests/customers.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 
 
 def bearer(user) -> dict[str, str]:
@@ -32,16 +25,8 @@ def shop(db):
     customer = CustomerFactory()
     other = CustomerFactory()
     staff = UserFactory(is_staff=True)
-    order = Order.objects.create(customer=customer, total=Decimal("1499.00"), currency="KES")
-    OrderLine.objects.create(
-        order=order,
-        product=product,
-        product_name=product.name,
-        sku=product.sku,
-        unit_price=product.price,
-        quantity=1,
-        line_total=product.price,
-    )
+    order = OrderFactory(customer=customer, total=Decimal("1499.00"))
+    OrderLineFactory(order=order, product=product)
     return {
         "category": phones,
         "root": root,

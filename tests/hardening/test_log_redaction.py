@@ -36,6 +36,14 @@ def test_short_values_are_never_recorded_so_harmless_text_cannot_match():
     assert log_redaction.find_leaks("GET /api/v1/products 200 abc", {"password-of-a-test"}) == []
 
 
+def test_the_services_own_string_literals_are_not_secrets_a_test_used():
+    # Hypothesis draws inputs from the code's literals, so a generated password can be a log message.
+    literals = log_redaction.code_literals()
+
+    assert {"product deleted", "category created"} <= literals
+    assert "correct-horse-battery-staple" not in literals  # the factories' password, a test's secret
+
+
 @pytest.fixture
 def project_log():
     """A logger whose records go through the handler the project configures for stdout."""

@@ -49,9 +49,3 @@ def smtp_server(settings):
     }
     yield handler
     controller.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The factories set a password per user; the default hasher is deliberately slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

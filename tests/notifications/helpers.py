@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from orders.models import Order, OrderLine
+from orders.models import Order
 from orders.signals import order_placed
-from tests.factories import CustomerFactory, ProductFactory
+from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 
 
 def place_order(customer=None, *, lines: int = 2, fail_after_signal: bool = False) -> Order:
@@ -16,17 +16,9 @@ def place_order(customer=None, *, lines: int = 2, fail_after_signal: bool = Fals
     with transaction.atomic():
         products = [ProductFactory(price=Decimal("1499.50") + i) for i in range(lines)]
         total = sum((p.price * (i + 1) for i, p in enumerate(products)), Decimal("0"))
-        order = Order.objects.create(customer=customer, total=total, currency="KES", note="Leave at the gate")
+        order = OrderFactory(customer=customer, total=total, note="Leave at the gate")
         for i, product in enumerate(products):
-            OrderLine.objects.create(
-                order=order,
-                product=product,
-                product_name=product.name,
-                sku=product.sku,
-                unit_price=product.price,
-                quantity=i + 1,
-                line_total=product.price * (i + 1),
-            )
+            OrderLineFactory(order=order, product=product, quantity=i + 1)
         order_placed.send(sender=Order, order=order)
         if fail_after_signal:
             raise RuntimeError("the order failed after the signal")

@@ -107,19 +107,19 @@ class SmsBackend(BaseSmsBackend):
         if message_id == "None":
             message_id = ""
         try:
-            code = int(recipient.get("statusCode"))
+            code = int(recipient.get("statusCode"))  # type: ignore[arg-type]  # None: the TypeError below
         except (TypeError, ValueError) as error:
             raise UncertainDeliveryError(
                 f"Africa's Talking answered without a status code: {_short(recipient)}"
             ) from error
         if code in SENT_CODES:
             return SmsSent(provider_message_id=message_id, provider_status=status or SENT_CODES[code])
-        error = f"Africa's Talking status {code} {status or PERMANENT_CODES.get(code) or TRANSIENT_CODES.get(code)}"
+        reason = f"Africa's Talking status {code} {status or PERMANENT_CODES.get(code) or TRANSIENT_CODES.get(code)}"
         if code in PERMANENT_CODES:
-            raise PermanentDeliveryError(error, provider_status=status, provider_message_id=message_id)
+            raise PermanentDeliveryError(reason, provider_status=status, provider_message_id=message_id)
         if code not in TRANSIENT_CODES:
             logger.warning("Unknown Africa's Talking status code %s (%s), treated as transient", code, status)
-        raise TransientDeliveryError(error, provider_status=status, provider_message_id=message_id)
+        raise TransientDeliveryError(reason, provider_status=status, provider_message_id=message_id)
 
 
 def _parse(text: str) -> dict | None:

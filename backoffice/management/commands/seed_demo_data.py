@@ -1,4 +1,7 @@
-"""`manage.py seed_demo_data`: a small realistic shop for `make run` (idempotent)."""
+"""`manage.py seed_demo_data`: a small realistic shop for `make run` (idempotent).
+
+In the back office because it fills every app: the catalog (through its import) and the customers' demo users.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from django.db import transaction
 
 from catalog.imports import ImportRow, catalog_import
 from customers.models import Customer, User
+from ecommerce.money import money
 
 # Roots > groups > leaves: 4 + 9 + 20 = 33 categories, three levels.
 TREE: dict[str, dict[str, list[str]]] = {
@@ -63,7 +67,7 @@ def demo_rows() -> list[ImportRow]:
                             sku=f"DEMO-{n:05d}",
                             name=f"{adjective} {leaf.rstrip('s')} {n}",
                             description=f"A {adjective.lower()} pick from our {leaf.lower()} range.",
-                            price=price.quantize(Decimal("0.01")),
+                            price=money(price),
                             stock=stock,
                             path=(root, group, leaf),
                         )

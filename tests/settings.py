@@ -1,6 +1,9 @@
-"""Test-run environment defaults, set before Django reads its settings.
+"""The test run's settings, the one place for them: production's settings (`ecommerce.settings`) read from a
+test environment, plus what only tests change.
 
-The real environment wins (e.g. DATABASE_URL=mysql://... for the MariaDB run).
+Selected by pytest's `--ds` (pyproject.toml's addopts). The environment defaults are set before
+`ecommerce.settings` reads them, and the real environment wins (e.g. DATABASE_URL=mysql://... for the MariaDB
+run); subprocesses the tests start (manage.py, the task worker) inherit them.
 """
 
 import os
@@ -13,8 +16,12 @@ os.environ.setdefault("DJANGO_MANIFEST_STATIC", "false")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("LOGIN_THROTTLE_IP", "1000/min")
 os.environ.setdefault("LOGIN_THROTTLE_EMAIL", "1000/min")
-
 # WhiteNoise warns when STATIC_ROOT is missing; tests never collect static files, so an empty one will do.
 _static_root = os.path.join(tempfile.gettempdir(), "ecommerce-test-static")
 os.makedirs(_static_root, exist_ok=True)
 os.environ.setdefault("DJANGO_STATIC_ROOT", _static_root)
+
+from ecommerce.settings import *  # noqa: E402, F403
+
+# Factories set a password for every user they make; PBKDF2's deliberate slowness is not what tests test.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,29 +1,19 @@
-"""The shop's admin site: Django's own, plus the price analytics page and the OpenID Connect login link.
+"""The admin's conventions every app's `admin.py` follows: service errors as messages, the admin's date format.
 
-`ecommerce.admin_apps.ShopAdminConfig` replaces `django.contrib.admin` in INSTALLED_APPS (see the admin section
-of settings), so `admin.site` and every `@admin.register` use `ShopAdminSite`.
+The site itself (`backoffice.sites.ShopAdminSite`) and the pages that span apps live in `backoffice/`, at the top
+of the layers; the apps' admin modules import only this module (money is shown with `ecommerce.money`).
 """
 
 from datetime import datetime
-from decimal import Decimal
-from urllib.parse import urlencode
 
-from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import messages
+from django.contrib.admin import ModelAdmin
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from ecommerce.api import DomainError
-
-
-def format_money(amount: Decimal | None) -> str:
-    """`KES 1,499.00`: two places, thousands separated, in the shop's one currency."""
-    if amount is None:
-        return "—"
-    return f"{settings.SHOP_CURRENCY} {amount:,.2f}"
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -31,10 +21,6 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
-
-
-def oidc_enabled() -> bool:
-    return bool(getattr(settings, "OIDC_RP_CLIENT_ID", ""))
 
 
 def domain_error_message(error: DomainError) -> str:
@@ -47,7 +33,7 @@ def domain_error_message(error: DomainError) -> str:
     return " — ".join(parts)
 
 
-class ServiceErrorsAsMessages:
+class ServiceErrorsAsMessages(ModelAdmin):
     """ModelAdmin mixin: a DomainError a service raises while saving or deleting becomes an error message
     on the page it came from (the view's transaction is rolled back), never a 500."""
 
@@ -80,31 +66,3 @@ class ServiceErrorsAsMessages:
 def adopt(target: Model, saved: Model) -> None:
     """Give the admin's unsaved form instance the state of the row a service saved (pk, timestamps)."""
     target.__dict__.update(saved.__dict__)
-
-
-class ShopAdminSite(admin.AdminSite):
-    site_header = "Shop back-office"
-    site_title = "Shop back-office"
-    index_title = "Catalog, customers, orders and notifications"
-
-    def get_urls(self):
-        from ecommerce.admin_views import price_analytics_view
-
-        return [
-            path("price-analytics/", self.admin_view(price_analytics_view), name="price_analytics"),
-            *super().get_urls(),
-        ]
-
-    def each_context(self, request: HttpRequest) -> dict:
-        context = super().each_context(request)
-        context["shop_currency"] = settings.SHOP_CURRENCY
-        return context
-
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        extra_context = dict(extra_context or {})
-        if oidc_enabled():
-            next_url = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                next_url = reverse("admin:index", current_app=self.name)
-            extra_context["oidc_login_url"] = f"{reverse('oidc_authentication_init')}?{urlencode({'next': next_url})}"
-        return super().login(request, extra_context)
