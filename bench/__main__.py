@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
         report["load"] = load.run(args, wrk=wrk, server_env=server_env, progress=print)
 
-    if args.delivery:
+    if args.delivery and wrk:
         report["delivery"] = delivery.run(args, wrk=wrk, server_env=server_env, progress=print)
 
     report["targets"] = analytics.check_targets(report)

@@ -410,7 +410,7 @@ def live(
     rows = Notification.objects.filter(order__created_at__range=window, status="sent").values_list(
         "sent_at", "order__created_at"
     )
-    latencies = sorted((sent - created).total_seconds() for sent, created in rows)
+    latencies = sorted((sent - created).total_seconds() for sent, created in rows if sent is not None)
     p50 = statistics.median(latencies) if latencies else 0.0
     # A window of orders is delivered one mean latency later: count the deliveries in the window shifted by
     # it (for orders arriving at a steady rate, that count is every notification of the window's orders).
