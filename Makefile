@@ -24,7 +24,7 @@ help:
 	@echo "make coverage  the suite with branch coverage and an HTML report (fails under 90%)"
 	@echo "make lint      ruff check + format check, import layers, mypy, makemigrations --check"
 	@echo "make migrate   apply migrations"
-	@echo "make worker    the background task worker (TASKS_BACKEND=database)"
+	@echo "make worker    the background task worker, WORKER_THREADS threads (TASKS_BACKEND=database)"
 	@echo "make bench     load benchmark against MySQL/MariaDB (see bench/README.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -62,7 +62,7 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 worker: venv
-	$(PY) manage.py db_worker
+	$(PY) manage.py task_worker
 
 bench: venv
 	$(PY) -m bench $(BENCH_ARGS)

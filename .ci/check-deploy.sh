@@ -8,7 +8,7 @@
 #   runtime  the image's own commands on this machine, as the image runs them (docker/entrypoint.sh with the
 #            production settings, against MariaDB): migrate, wait-for-migrations, collectstatic, check --deploy,
 #            gunicorn answering /health, /ready, static files and /metrics across workers, a clean SIGTERM stop;
-#            db_worker started and stopped with SIGTERM.
+#            task_worker started, its /health answering, stopped with SIGTERM; prune_notifications.
 # usage: .ci/check-deploy.sh [static|runtime|all]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -125,19 +125,29 @@ print(f"ok: {len(lines)} log lines, every one JSON")
 PY
   if PORT="$port" "$BIN/python" docker/healthcheck.py 2>/dev/null; then die "HEALTHCHECK passes with no server"; fi
 
-  say "entrypoint worker: db_worker starts and stops on SIGTERM"
-  TASKS_BACKEND=database docker/entrypoint.sh worker >"$tmp/worker.log" 2>&1 &
+  say "entrypoint worker: task_worker starts, answers /health, stops on SIGTERM"
+  health_port="$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  TASKS_BACKEND=database WORKER_THREADS=4 WORKER_HEALTH_PORT="$health_port" docker/entrypoint.sh worker >"$tmp/worker.log" 2>&1 &
   worker_pid=$!
   for _ in $(seq 1 60); do
-    grep -q "Starting worker" "$tmp/worker.log" && break
-    kill -0 "$worker_pid" 2>/dev/null || die "db_worker exited at start"
+    grep -q "Worker started" "$tmp/worker.log" && break
+    kill -0 "$worker_pid" 2>/dev/null || die "task_worker exited at start"
     sleep 0.5
   done
-  grep -q "Starting worker" "$tmp/worker.log" || die "db_worker did not start"
+  grep -q "Worker started" "$tmp/worker.log" || die "task_worker did not start"
+  "$BIN/python" - "$health_port" <<'PY' || die "the worker's /health did not answer 200 with 4 live threads"
+import json, sys, urllib.request
+body = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=5))
+assert body["status"] == "ok" and body["alive"] == 4, body
+print(f"ok: worker health {body}")
+PY
   sleep 1
   kill -TERM "$worker_pid"
   rc=0; wait "$worker_pid" || rc=$?; worker_pid=""
-  [ "$rc" -eq 0 ] || die "db_worker exited with $rc on SIGTERM"
+  [ "$rc" -eq 0 ] || die "task_worker exited with $rc on SIGTERM"
+
+  say "the CronJob's command: manage prune_notifications"
+  TASKS_BACKEND=database docker/entrypoint.sh manage prune_notifications
 
   say "the CronJob's command: manage retry_notifications"
   TASKS_BACKEND=database docker/entrypoint.sh manage retry_notifications

@@ -37,6 +37,8 @@ for needed in [
     ("Deployment", "ecommerce-worker"),
     ("Job", "ecommerce-migrate"),
     ("CronJob", "ecommerce-retry-notifications"),
+    ("CronJob", "ecommerce-prune-notifications"),
+    ("HorizontalPodAutoscaler", "ecommerce-worker"),
     ("HorizontalPodAutoscaler", "ecommerce-web"),
     ("PodDisruptionBudget", "ecommerce-web"),
 ]:
@@ -71,6 +73,10 @@ for doc in docs:
         env = {e["name"]: e.get("value") for e in web.get("env", [])}
         mounts = {m["mountPath"] for m in web.get("volumeMounts", [])}
         expect(env.get("PROMETHEUS_MULTIPROC_DIR") in mounts, where, "PROMETHEUS_MULTIPROC_DIR on its own volume")
+
+    if where == "Deployment/ecommerce-worker":
+        worker = spec["containers"][0]
+        expect(worker.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/health", where, "liveness /health")
 
 if failures:
     sys.exit("FAIL:\n  " + "\n  ".join(failures))

@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import delivery
 from bench.environment import ROOT, database_config, ensure_database, ensure_wrk, production_environment
 
 RESULTS = ROOT / "bench" / "results"
@@ -52,6 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     scale.add_argument("--scale-only", action="store_true", help="measure only the scale table (on seeded data)")
     scale.add_argument("--no-scale", action="store_true", help="skip the scale table")
     scale.add_argument("--scale-runs", type=int, default=5, help="warm requests per query kind")
+    delivery.add_arguments(parser)
     parser.add_argument("--output", type=Path, default=None, help="JSON results file (default bench/results/)")
     return parser.parse_args(argv)
 
@@ -59,7 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = database_config(os.environ.get("DATABASE_URL"), allow_any_database=args.allow_any_database)
-    wrk = None if args.no_load or args.scale_only else ensure_wrk()
+    wrk = None if (args.no_load or args.scale_only) and not args.delivery else ensure_wrk()
     ensure_database(config, fresh=args.fresh)
     server_env = production_environment()
     os.environ.update(server_env)
@@ -108,10 +110,13 @@ def main(argv: list[str] | None = None) -> int:
 
         report["scale"] = scale.run(args, server_env=server_env, progress=print)
 
-    if wrk:
+    if wrk and not (args.no_load or args.scale_only):
         from bench import load
 
         report["load"] = load.run(args, wrk=wrk, server_env=server_env, progress=print)
+
+    if args.delivery and wrk:
+        report["delivery"] = delivery.run(args, wrk=wrk, server_env=server_env, progress=print)
 
     report["targets"] = analytics.check_targets(report)
     output = args.output or RESULTS / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
@@ -125,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(scale.render(report["scale"]))
         scale.write_markdown(report["scale"], output.with_suffix(".scale.md"))
+    if args.delivery:
+        print(delivery.render(report["delivery"]))
     print(f"\nbench: results written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
     return 0
 

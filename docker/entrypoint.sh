@@ -1,7 +1,8 @@
 #!/bin/sh
 # Entry point of the ecommerce-service image. The first argument picks the process:
 #   web                   gunicorn serving the app on $PORT (default 8080), settings from docker/gunicorn.conf.py
-#   worker                the background task worker (`manage.py db_worker`; needs TASKS_BACKEND=database)
+#   worker                the background task worker (`manage.py task_worker`: WORKER_THREADS threads; needs
+#                         TASKS_BACKEND=database; GET /health on WORKER_HEALTH_PORT for its liveness probe)
 #   migrate               wait for the database (WAIT_FOR_DB_TIMEOUT s), then apply migrations
 #   wait-for-migrations   wait until every migration is applied (WAIT_FOR_MIGRATIONS_TIMEOUT s); an init container
 #   manage ARGS...        any management command, e.g. `manage retry_notifications`
@@ -42,7 +43,7 @@ case "$command" in
     exec gunicorn --config docker/gunicorn.conf.py "$@"
     ;;
   worker)
-    exec python manage.py db_worker "$@"
+    exec python manage.py task_worker "$@"
     ;;
   migrate)
     log "waiting for the database (at most ${WAIT_FOR_DB_TIMEOUT:-120} s)"

@@ -434,15 +434,36 @@ NOTIFICATION_TIMEOUT_S = env.float("NOTIFICATION_TIMEOUT_S", default=5.0)
 NOTIFICATION_RETRY_BASE_S = env.int("NOTIFICATION_RETRY_BASE_S", default=30)
 NOTIFICATION_RETRY_MAX_S = env.int("NOTIFICATION_RETRY_MAX_S", default=3600)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Each retry comes due up to this fraction of its delay early (0.05: a 60 s retry after 57-60 s), so messages
+# that failed together are retried spread out.
+NOTIFICATION_RETRY_JITTER = env.float("NOTIFICATION_RETRY_JITTER", default=0.05)
+# Sends started per second per provider, across every worker (counted in the shared cache); 0: no limit.
+NOTIFICATION_SMS_RATE_PER_S = env.int("NOTIFICATION_SMS_RATE_PER_S", default=0)
+NOTIFICATION_EMAIL_RATE_PER_S = env.int("NOTIFICATION_EMAIL_RATE_PER_S", default=0)
 # A delivery claim older than this is a worker that died mid-send; retry_notifications releases it.
 NOTIFICATION_CLAIM_TIMEOUT_S = env.int("NOTIFICATION_CLAIM_TIMEOUT_S", default=300)
 # Tasks backends (TASKS["default"]["BACKEND"]) that keep their queue in the shop's database: an order's
 # delivery tasks are enqueued inside the order's transaction. Any other backend is called after commit.
 NOTIFICATION_TRANSACTIONAL_TASK_BACKENDS = ["django_tasks_db.DatabaseBackend"]
+# The worker (`manage.py task_worker`): task threads per process (deliveries wait on the network, so one
+# process overlaps many), and its liveness endpoint GET /health (port 0: off), unhealthy when a thread
+# died or has been inside one task for longer than WORKER_STUCK_TASK_S.
+WORKER_THREADS = env.int("WORKER_THREADS", default=16)
+WORKER_HEALTH_HOST = env.str("WORKER_HEALTH_HOST", default="127.0.0.1")
+WORKER_HEALTH_PORT = env.int("WORKER_HEALTH_PORT", default=0)
+WORKER_STUCK_TASK_S = env.float("WORKER_STUCK_TASK_S", default=300.0)
+# `manage.py prune_notifications` (a CronJob): finished task results are deleted after this many hours;
+# notifications are the audit log, kept NOTIFICATION_RETENTION_DAYS (0: forever), then only finished ones go.
+TASK_RESULT_RETENTION_HOURS = env.int("TASK_RESULT_RETENTION_HOURS", default=24)
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=0)
+# Prometheus collectors /metrics adds to its page (read at scrape time): the delivery queue's depth and age.
+METRICS_EXTRA_COLLECTORS = ["notifications.metrics.NotificationQueueCollector"]
 if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_BASE_S < 0:
     raise ImproperlyConfigured(
         "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."
     )
+if not 0 <= NOTIFICATION_RETRY_JITTER <= 1 or min(NOTIFICATION_SMS_RATE_PER_S, NOTIFICATION_EMAIL_RATE_PER_S) < 0:
+    raise ImproperlyConfigured("NOTIFICATION_RETRY_JITTER must be within 0-1 and the send rates >= 0.")
 
 # --- Operations: metrics, profiling ---------------------------------------------------------------
 # /metrics: open when both are empty; otherwise the client IP must be listed or the token given

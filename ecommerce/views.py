@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 
+import prometheus_client
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
+from django.utils.module_loading import import_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -70,7 +72,17 @@ def metrics(request: HttpRequest) -> HttpResponse:
         if not (by_ip or by_token):
             return problem_json_response(403, "Metrics are restricted.", code="permission_denied")
     flush_metrics()  # this worker's buffered events first (ecommerce/metrics.py)
-    return ExportToDjangoView(request)
+    response = ExportToDjangoView(request)
+    response.content += _extra_metrics()
+    return response
+
+
+def _extra_metrics() -> bytes:
+    """The collectors of `METRICS_EXTRA_COLLECTORS` (values read at scrape time, e.g. from the database)."""
+    registry = prometheus_client.CollectorRegistry(auto_describe=False)
+    for path in settings.METRICS_EXTRA_COLLECTORS:
+        registry.register(import_string(path)())
+    return prometheus_client.generate_latest(registry)
 
 
 def _ip_allowed(address: str, allowed: list[str]) -> bool:

@@ -6,13 +6,14 @@ the same task and at most one of them sends.
 """
 
 import logging
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
 from django.utils import timezone
 
-from notifications import status
+from notifications import status, throttle
 from notifications.exceptions import DeliveryError, TransientDeliveryError, UncertainDeliveryError
 from notifications.models import Channel, Notification
 from notifications.queue import notification_enqueue
@@ -37,6 +38,8 @@ def notification_send(*, notification_id: int) -> Notification | None:
     `run_after` where the tasks backend supports it); permanent and uncertain ones are final.
     Delivery failures are recorded, never raised.
     """
+    if throttle.any_rate_limited() and not _send_slot(notification_id):
+        return None
     token = status.notification_claim(notification_id=notification_id)
     if token is None:
         logger.info("Notification %s not claimed (already sent, in flight or not due)", notification_id)
@@ -62,8 +65,29 @@ def notification_send(*, notification_id: int) -> Notification | None:
         notification.order_id,
         provider_message_id,
     )
-    notification.refresh_from_db()
     return notification
+
+
+def retry_at(attempts: int) -> datetime:
+    """When the next attempt is due: `retry_delay` shortened by up to NOTIFICATION_RETRY_JITTER of itself, so
+    the retries of messages that failed together (a provider outage) come due spread out, not at once."""
+    delay = retry_delay(attempts) * (1 - settings.NOTIFICATION_RETRY_JITTER * random.random())  # noqa: S311
+    return timezone.now() + delay
+
+
+def _send_slot(notification_id: int) -> bool:
+    """Wait (at most NOTIFICATION_TIMEOUT_S) for a send slot of this notification's provider, before the
+    claim: a worker stopped while waiting has sent nothing and claimed nothing. Without a slot the task
+    is queued again a moment later where the backend can defer, else left to `retry_notifications`."""
+    channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True).first()
+    if channel is None:
+        return False
+    if throttle.send_slot_acquire(channel, wait_s=settings.NOTIFICATION_TIMEOUT_S):
+        return True
+    logger.info("Notification %s waits for a send slot of its provider (%s)", notification_id, channel)
+    later = timezone.now() + timedelta(seconds=1 + random.random())  # noqa: S311
+    notification_enqueue(notification_id=notification_id, run_after=later)
+    return False
 
 
 def _record_failure(notification: Notification, token: str, error: DeliveryError) -> Notification:
@@ -73,7 +97,7 @@ def _record_failure(notification: Notification, token: str, error: DeliveryError
     outcome: Literal["retry", "failed", "uncertain"]
     if isinstance(error, TransientDeliveryError):
         if attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
-            next_attempt_at = timezone.now() + retry_delay(attempts)
+            next_attempt_at = retry_at(attempts)
             outcome = "retry"
         else:
             text = f"{text} (gave up after {attempts} attempts)"
@@ -103,5 +127,4 @@ def _record_failure(notification: Notification, token: str, error: DeliveryError
     )
     if next_attempt_at is not None:
         notification_enqueue(notification_id=notification.pk, run_after=next_attempt_at)
-    notification.refresh_from_db()
     return notification

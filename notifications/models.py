@@ -46,6 +46,8 @@ class Notification(models.Model):
             models.Index(fields=["provider_message_id"], name="notif_provider_id_idx"),
             models.Index(fields=["channel", "status"], name="notif_channel_status_idx"),
             models.Index(fields=["status", "claimed_at"], name="notif_claim_idx"),
+            # the queue metrics: pending/sending counts and the oldest, per channel, from the index alone
+            models.Index(fields=["status", "channel", "created_at"], name="notif_queue_idx"),
         ]
 
     def __str__(self) -> str:

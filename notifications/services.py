@@ -7,6 +7,7 @@ The `order_placed` receiver records (`recording.py`); the delivery task sends (`
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,7 +17,7 @@ from notifications import status
 from notifications.delivery import notification_send, retry_delay
 from notifications.exceptions import NotificationNotResendable
 from notifications.models import Notification, NotificationStatus
-from notifications.queue import notification_enqueue
+from notifications.queue import notification_enqueue, notification_enqueue_many
 from notifications.recording import notification_create_for_order, order_notification_emails
 from notifications.reports import notification_record_delivery_report
 
@@ -42,7 +43,7 @@ class RetrySummary:
     stale_abandoned: int
 
 
-def notification_recover_stale_claims(*, now=None) -> tuple[int, int]:
+def notification_recover_stale_claims(*, now: datetime | None = None) -> tuple[int, int]:
     """Release claims older than NOTIFICATION_CLAIM_TIMEOUT_S (a worker died while sending): an email
     becomes retryable, an SMS failed with "outcome unknown" (never resent automatically). Returns
     (retryable, abandoned)."""
@@ -63,7 +64,9 @@ def notification_retry_due(*, ignore_schedule: bool = False) -> RetrySummary:
             status__in=[pending, failed], next_attempt_at__lte=now
         )
         ids = list(Notification.objects.filter(due).order_by("pk").values_list("pk", flat=True))
-    enqueued = sum(notification_enqueue(notification_id=pk) for pk in ids)
+    # thousands due after an outage: queued in one commit with a database backend; the send rate per
+    # provider (notifications.throttle) paces how fast they then go out
+    enqueued = notification_enqueue_many(notification_ids=ids)
     return RetrySummary(enqueued=enqueued, stale_retried=stale_retried, stale_abandoned=stale_abandoned)
 
 

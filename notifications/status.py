@@ -85,18 +85,29 @@ def notification_claim(*, notification_id: int) -> str | None:
 
 
 def _write_outcome(notification: Notification, token: str, **fields: Any) -> bool:
-    """Record an outcome if we still hold the claim; a lost database write is retried a few times
-    because the provider may already have the message (a stale claim of an SMS is never resent)."""
+    """Record an outcome if we still hold the claim, and show it on `notification`; a lost database write is
+    retried a few times because the provider may already have the message (a stale claim of an SMS is never
+    resent)."""
     fields["claim_token"] = ""
     fields["updated_at"] = timezone.now()
     for attempt in range(3):
         try:
-            return bool(Notification.objects.filter(pk=notification.pk, claim_token=token).update(**fields))
+            written = bool(Notification.objects.filter(pk=notification.pk, claim_token=token).update(**fields))
         except DatabaseError:
             if attempt == 2:
                 raise
             logger.warning("Recording notification %s failed; retrying", notification.pk, exc_info=True)
             time.sleep(0.5 * (attempt + 1))
+            continue
+        # the instance now shows what was written (the delivery task returns it without reading it again);
+        # a claim taken over wrote nothing, so the row is read back to show the other worker's outcome
+        if written:
+            for name, value in fields.items():
+                setattr(notification, name, value)
+            notification.claim_token = ""
+        else:
+            notification.refresh_from_db()
+        return written
     return False
 
 

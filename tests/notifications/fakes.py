@@ -61,6 +61,9 @@ class FakeAfricasTalking:
     requests: list[dict] = field(default_factory=list)
     script: list[Callable[[dict], Reply]] = field(default_factory=list)
     default: Callable[[dict], Reply] | None = None
+    # requests being answered right now, and the most there ever were at once
+    in_flight: int = 0
+    max_in_flight: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,6 +78,8 @@ class FakeAfricasTalking:
                 with fake._lock:
                     fake.requests.append(request)
                     step = fake.script.pop(0) if fake.script else (fake.default or fake.success)
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 if self.path != "/version1/messaging":
                     reply = Reply(404, b"Not found", "text/plain")
                 elif request["api_key"] != API_KEY:
@@ -83,6 +88,8 @@ class FakeAfricasTalking:
                     reply = step(request)
                 if reply.delay:
                     time.sleep(reply.delay)
+                with fake._lock:
+                    fake.in_flight -= 1
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
@@ -105,6 +112,14 @@ class FakeAfricasTalking:
     def success(self, request: dict) -> Reply:
         request["accepted"] = True
         return accepted(request["form"]["to"], f"ATXid_{next(self._ids)}")
+
+    def slow_success(self, delay: float) -> Callable[[dict], Reply]:
+        def reply(request: dict) -> Reply:
+            answer = self.success(request)
+            answer.delay = delay
+            return answer
+
+        return reply
 
     @property
     def accepted_count(self) -> int:

@@ -39,13 +39,37 @@ def subprocess_place_order(phone: str) -> None:
     print(json.dumps({"order": order.pk, "queued": DBTaskResult.objects.count(), "notifications": rows}))
 
 
+def subprocess_place_orders(count: int) -> None:
+    """`manage.py shell -c` entry point: `count` orders through `order_create`, each customer with their
+    own phone (+2547110000NN); prints the order ids."""
+    from orders.services import order_create
+
+    product = ProductFactory(stock=10 * count)
+    orders = [
+        order_create(
+            customer=CustomerFactory(phone=f"+25471100{index:04d}"), items=[{"product": product.pk, "quantity": 1}]
+        ).order.pk
+        for index in range(count)
+    ]
+    print(json.dumps({"orders": orders}))
+
+
 def subprocess_dump() -> None:
     """`manage.py shell -c` entry point: print every notification and task result."""
     from django_tasks_db.models import DBTaskResult
 
     from notifications.models import Notification
 
-    fields = ("order_id", "channel", "recipient", "status", "attempts", "last_error", "provider_message_id")
+    fields = (
+        "order_id",
+        "channel",
+        "recipient",
+        "status",
+        "attempts",
+        "last_error",
+        "provider_message_id",
+        "provider_status",
+    )
     print(
         json.dumps(
             {

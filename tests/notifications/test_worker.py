@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,75 @@ def test_db_worker_delivers_sms_and_email_once_with_a_retry_and_duplicate_tasks(
     assert f"New order #{placed['order']}" in mailbox.messages[0]["data"]
     # 2 tasks from the order, 2 from the cron job, 1 scheduled retry; none failed
     assert state["tasks"] == ["SUCCESSFUL"] * 5
+
+
+def start_task_worker(env: dict, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "task_worker", "--interval=0.05", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_threaded_workers_deliver_each_sms_exactly_once(worker_env, fake_at):
+    env, mailbox = worker_env
+    fake_at.default = fake_at.slow_success(0.1)  # a provider that takes its time: the threads overlap its waits
+    placed = last_json(
+        manage(env, "shell", "-c", "from tests.notifications.helpers import *; subprocess_place_orders(12)")
+    )
+    assert "Enqueued 24" in manage(env, "retry_notifications", "--now").stdout  # every task queued twice
+
+    workers = [start_task_worker(env, "--batch", "--threads=4") for _ in range(2)]
+    for worker in workers:
+        output, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0, output
+
+    state = last_json(manage(env, "shell", "-c", "from tests.notifications.helpers import *; subprocess_dump()"))
+    sms = [n for n in state["notifications"] if n["channel"] == "sms"]
+    assert len(sms) == 12 and all((n["status"], n["attempts"]) == ("sent", 1) for n in sms)
+    # one request per SMS, none twice, though 8 threads in 2 processes ran 48 tasks for 24 notifications
+    assert sorted(r["form"]["to"] for r in fake_at.requests) == sorted(n["recipient"] for n in sms)
+    assert fake_at.accepted_count == 12 and len({n["provider_message_id"] for n in sms}) == 12
+    assert fake_at.max_in_flight > 1  # deliveries really ran at the same time
+    assert len(mailbox.messages) == 12
+    assert sorted(int(m["data"].split("New order #")[1].split()[0].rstrip(":")) for m in mailbox.messages) == sorted(
+        placed["orders"]
+    )
+    assert state["tasks"] == ["SUCCESSFUL"] * 48
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(worker_env, fake_at):
+    env, mailbox = worker_env
+    answered = threading.Event()
+
+    def hang(request: dict) -> Reply:
+        answered.set()
+        return Reply(201, b"{}", delay=30)  # the answer never comes back in time: the worker dies first
+
+    fake_at.script.append(hang)
+    manage(env, "shell", "-c", "from tests.notifications.helpers import *; subprocess_place_orders(3)")
+    worker = start_task_worker(env, "--threads=2")
+    try:
+        assert answered.wait(timeout=60), "the worker never called the provider"
+    finally:
+        worker.kill()  # SIGKILL: no cleanup, the claim stays "sending"
+        worker.communicate(timeout=30)
+    hung_to = fake_at.requests[0]["form"]["to"]
+
+    # the cron job releases the dead claim (timeout 0 here), then a new worker sees the queue through
+    env = {**env, "NOTIFICATION_CLAIM_TIMEOUT_S": "0"}
+    assert "1 not retried (outcome unknown)" in manage(env, "retry_notifications", "--now").stdout
+    output, _ = start_task_worker(env, "--batch", "--threads=2").communicate(timeout=120)
+
+    state = last_json(manage(env, "shell", "-c", "from tests.notifications.helpers import *; subprocess_dump()"))
+    sms = {n["recipient"]: n for n in state["notifications"] if n["channel"] == "sms"}
+    uncertain = sms.pop(hung_to)
+    assert (uncertain["status"], uncertain["provider_status"], uncertain["attempts"]) == ("failed", "unknown", 1)
+    assert "may have accepted" in uncertain["last_error"]
+    assert all((n["status"], n["attempts"]) == ("sent", 1) for n in sms.values()), output
+    # the SMS whose answer never came was asked for once and never again; the two others once each
+    assert sorted(r["form"]["to"] for r in fake_at.requests) == sorted([hung_to, *sms])
+    assert len(mailbox.messages) == 3
