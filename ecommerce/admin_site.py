@@ -12,8 +12,10 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ecommerce.api import DomainError
@@ -101,6 +103,21 @@ class ShopAdminSite(admin.AdminSite):
         return context
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.method == "POST":
+            # Password guesses share the API login's throttles (per IP, per account); OIDC never comes here.
+            from customers.throttling import admin_login_throttle_wait
+
+            wait = admin_login_throttle_wait(request)
+            if wait is not None:
+                response = TemplateResponse(
+                    request,
+                    "admin/login_throttled.html",
+                    {**self.each_context(request), "title": "Too many login attempts", "retry_after": int(wait)},
+                    status=429,
+                )
+                response["Retry-After"] = str(max(1, int(wait)))
+                add_never_cache_headers(response)
+                return response
         extra_context = dict(extra_context or {})
         if oidc_enabled():
             next_url = request.GET.get("next", "")

@@ -142,8 +142,15 @@ def _database(url: str) -> dict:
 DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 
 # --- Cache ----------------------------------------------------------------------------
-# Throttling, list counts and the OIDC token cache need a cache shared by all processes in production.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# What protects the service or has a staleness bound lives here: the login, admin-login and registration
+# throttles, the list-count cache, the OIDC token cache, the replica pins. Every process must share it
+# (README "What is shared"): `redis://host:6379/0` (Django's own RedisCache, the `redis` package). Local
+# memory is the zero-setup default for one process only.
+_cache = env.cache_url("CACHE_URL", default="locmemcache://")
+if _cache["BACKEND"].endswith("RedisCache"):
+    _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+_cache["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default=_cache.get("KEY_PREFIX", ""))
+CACHES = {"default": _cache}
 
 # --- Globalization --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -300,11 +307,15 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        # Off unless set (e.g. "100/min"); login throttles are on by default.
+        # Off unless set (e.g. "100/min"); the login and registration throttles are on by default.
         "anon": env.str("API_THROTTLE_ANON", default="") or None,
         "user": env.str("API_THROTTLE_USER", default="") or None,
+        # Password logins through the API and the admin's login form, counted together per client IP and per
+        # account (email): one budget of guesses whichever door is used.
         "login_ip": env.str("LOGIN_THROTTLE_IP", default="20/min"),
         "login_email": env.str("LOGIN_THROTTLE_EMAIL", default="5/min"),
+        # POST /customers per client IP: registration tells whether an email is taken, so it is rate-limited.
+        "register_ip": env.str("REGISTRATION_THROTTLE_IP", default="10/hour"),
     },
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,

@@ -13,6 +13,7 @@ os.environ.setdefault("DJANGO_MANIFEST_STATIC", "false")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("LOGIN_THROTTLE_IP", "1000/min")
 os.environ.setdefault("LOGIN_THROTTLE_EMAIL", "1000/min")
+os.environ.setdefault("REGISTRATION_THROTTLE_IP", "1000/min")
 
 # WhiteNoise warns when STATIC_ROOT is missing; tests never collect static files, so an empty one will do.
 _static_root = os.path.join(tempfile.gettempdir(), "ecommerce-test-static")

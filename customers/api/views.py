@@ -18,7 +18,7 @@ from customers.api.serializers import (
 )
 from customers.selectors import customer_visible_to
 from customers.services import customer_register, customer_update
-from customers.throttling import LoginEmailThrottle, LoginIPThrottle
+from customers.throttling import LoginEmailThrottle, LoginIPThrottle, RegistrationIPThrottle
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457).")
 
@@ -46,14 +46,22 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     search_fields = ["user__email", "first_name", "last_name", "phone"]
     lookup_value_regex = r"\d+"
 
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            # Registration answers whether an email is taken: limited per client IP (SPEC §6).
+            throttles.append(RegistrationIPThrottle())
+        return throttles
+
     def get_queryset(self):
         # Scoped before any other check: another customer's profile is simply not there (404).
         return customer_visible_to(user=self.request.user)
 
     @extend_schema(
         request=CustomerRegisterSerializer,
-        responses={201: CustomerSerializer, 400: PROBLEM},
+        responses={201: CustomerSerializer, 400: PROBLEM, 429: PROBLEM},
         summary="Register a customer",
+        description="Throttled per client IP (`REGISTRATION_THROTTLE_IP`, default 10/hour): 429 with `Retry-After`.",
     )
     def create(self, request):
         data = CustomerRegisterSerializer(data=request.data)
