@@ -14,6 +14,8 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("LOGIN_THROTTLE_IP", "1000/min")
 os.environ.setdefault("LOGIN_THROTTLE_EMAIL", "1000/min")
 os.environ.setdefault("REGISTRATION_THROTTLE_IP", "1000/min")
+# The test client is 127.0.0.1; tests of the restrictions set their own values.
+os.environ.setdefault("METRICS_ALLOWED_IPS", "127.0.0.1/32")
 
 # WhiteNoise warns when STATIC_ROOT is missing; tests never collect static files, so an empty one will do.
 _static_root = os.path.join(tempfile.gettempdir(), "ecommerce-test-static")
