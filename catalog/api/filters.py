@@ -6,6 +6,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 
 from catalog.models import Category, Product
+from ecommerce.ids import IdModelChoiceFilter
 
 PRODUCT_ORDERINGS = ("price", "name", "created_at")
 
@@ -20,7 +21,7 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 
 class ProductFilter(filters.FilterSet):
-    category = filters.ModelChoiceFilter(
+    category = IdModelChoiceFilter(
         queryset=Category.objects.all(),
         method="filter_category",
         help_text="A category id: products of that category and all its descendants.",
@@ -74,7 +75,7 @@ class StaffProductFilter(ProductFilter):
 
 
 class CategoryFilter(filters.FilterSet):
-    parent = filters.ModelChoiceFilter(
+    parent = IdModelChoiceFilter(
         queryset=Category.objects.all(),
         null_label="root",
         null_value="null",

@@ -44,7 +44,6 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     permission_classes = [CustomerPermission]
     filter_backends = [filters.SearchFilter]
     search_fields = ["user__email", "first_name", "last_name", "phone"]
-    lookup_value_regex = r"\d+"
 
     def get_throttles(self):
         throttles = super().get_throttles()
