@@ -1,7 +1,10 @@
 from django.contrib.auth import get_user_model
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from customers.models import Customer
 
@@ -38,6 +41,23 @@ class LoginSerializer(TokenObtainPairSerializer):
     """`{email, password}` → `{access, refresh}`; one 401 whether or not the email exists."""
 
     username_field = get_user_model().USERNAME_FIELD
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, answering 401 (never a 500) for a token whose user is gone, inactive or has
+    changed their password since the token was issued (upstream: simplejwt issue #860)."""
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first() if user_id else None
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        if jwt_settings.CHECK_REVOKE_TOKEN and refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+            user.password
+        ):
+            raise AuthenticationFailed("The password has changed since this token was issued.", "password_changed")
+        return super().validate(attrs)
 
 
 class LogoutSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from customers.api.serializers import (
     CustomerUpdateSerializer,
     LoginSerializer,
     LogoutSerializer,
+    RefreshSerializer,
 )
 from customers.selectors import customer_visible_to
 from customers.services import customer_register, customer_update
@@ -102,7 +103,12 @@ class LoginView(TokenObtainPairView):
 
 @extend_schema(tags=["auth"])
 class RefreshView(TokenRefreshView):
-    """A refresh token → a new `{access, refresh}`; the old refresh token is blacklisted."""
+    """A refresh token → a new `{access, refresh}`; the old refresh token is blacklisted.
+
+    401 for a token of a deleted or deactivated user, or issued before the password last changed.
+    """
+
+    serializer_class = RefreshSerializer
 
 
 @extend_schema(

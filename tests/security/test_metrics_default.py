@@ -52,3 +52,40 @@ def test_no_warning_once_metrics_are_configured(no_metrics_settings, setting):
 
     assert result.returncode == 0, result.stderr
     assert WARNING not in result.stdout + result.stderr
+
+
+# --- Secret keys: refused at start where `check --deploy` would flag them ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a" * 60,  # one distinct character
+        "x7!Qm2#vR9pL4@tZ8wK1&nB6^yH3*cF5(gJ0)",  # 37 characters: passed the old 32-character rule
+        "django-insecure-" + "q8#mZ2!vR9pL4@tZ8wK1&nB6^yH3*cF5(gJ0)dS",
+    ],
+)
+def test_start_refuses_a_secret_key_check_deploy_would_flag(key):
+    refused = run_manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    deploy = run_manage("check", "--deploy", **{**PRODUCTION, "DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": key})
+
+    assert refused.returncode != 0
+    assert "DJANGO_SECRET_KEY must be a random value of at least 50 characters" in refused.stderr
+    assert "security.W009" in deploy.stdout + deploy.stderr  # the same key, as Django's deploy check sees it
+
+
+def test_start_refuses_a_weak_jwt_signing_key():
+    result = run_manage("check", **PRODUCTION, JWT_SIGNING_KEY="short-jwt-key")
+
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY" in result.stderr
+
+
+def test_an_empty_jwt_signing_key_falls_back_to_the_secret_key():
+    from tests.ecommerce.test_settings import settings_value
+
+    value = settings_value(
+        "settings.SIMPLE_JWT['SIGNING_KEY'] == settings.SECRET_KEY", **PRODUCTION, JWT_SIGNING_KEY=""
+    )
+
+    assert value == "True"
