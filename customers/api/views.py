@@ -18,7 +18,7 @@ from customers.api.serializers import (
     RefreshSerializer,
 )
 from customers.selectors import customer_visible_to
-from customers.services import customer_register, customer_update
+from customers.services import customer_register, customer_register_problems, customer_update
 from customers.throttling import LoginEmailThrottle, LoginIPThrottle, RegistrationIPThrottle
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457).")
@@ -65,10 +65,20 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def create(self, request):
         data = CustomerRegisterSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        values["phone"] = str(values["phone"])
-        customer = customer_register(**values)
+        if not data.is_valid():
+            # One answer names every problem: the shape errors, and the rules on the fields that are well-formed.
+            valid = data.values_that_validated()
+            problems = customer_register_problems(
+                email=valid.get("email"),
+                password=valid.get("password"),
+                first_name=valid.get("first_name", ""),
+                last_name=valid.get("last_name", ""),
+            )
+            errors = {field: list(messages) for field, messages in data.errors.items()}
+            for field, messages in problems.items():
+                errors.setdefault(field, []).extend(messages)
+            raise exceptions.ValidationError(errors)
+        customer = customer_register(**data.validated_data)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -80,10 +90,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         customer = self.get_object()
         data = CustomerUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        if "phone" in values:
-            values["phone"] = str(values["phone"])
-        customer = customer_update(customer=customer, **values)
+        customer = customer_update(customer=customer, **data.validated_data)
         return Response(CustomerSerializer(customer).data)
 
     @extend_schema(responses={200: CustomerSerializer, 401: PROBLEM, 404: PROBLEM}, summary="The caller's profile")
