@@ -344,6 +344,10 @@ REST_FRAMEWORK = {
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
 
+# Every `?search=` (products, customers): at most this many characters and whitespace-separated terms, else 400.
+SEARCH_MAX_CHARS = env.int("SEARCH_MAX_CHARS", default=200)
+SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=10)
+
 # --- drf-spectacular (OpenAPI) -------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "ecommerce-service API",

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from catalog.models import Category, Product
 from ecommerce.ids import IdModelChoiceFilter
+from ecommerce.search import search_validate
 
 PRODUCT_ORDERINGS = ("price", "name", "created_at")
 
@@ -33,7 +34,9 @@ class ProductFilter(filters.FilterSet):
         method="filter_in_stock",
         help_text="true: only products with stock > 0; false: only those without.",
     )
-    search = filters.CharFilter(method="filter_search", help_text="Text in the name, SKU or description.")
+    search = filters.CharFilter(
+        method="filter_search", validators=[search_validate], help_text="Text in the name, SKU or description."
+    )
     ordering = StableOrderingFilter(
         fields=PRODUCT_ORDERINGS,
         help_text="One of price, -price, name, -name, created_at, -created_at (anything else is a 400).",

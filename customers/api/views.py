@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from customers.api.serializers import (
 from customers.selectors import customer_visible_to
 from customers.services import customer_register, customer_register_problems, customer_update
 from customers.throttling import LoginEmailThrottle, LoginIPThrottle, RegistrationIPThrottle
+from ecommerce.search import BoundedSearchFilter
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457).")
 
@@ -43,7 +44,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = CustomerSerializer
     permission_classes = [CustomerPermission]
-    filter_backends = [filters.SearchFilter]
+    filter_backends = [BoundedSearchFilter]
     search_fields = ["user__email", "first_name", "last_name", "phone"]
 
     def get_throttles(self):
