@@ -8,6 +8,7 @@ each setting is assigned once.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.checks.security.base import (
@@ -16,6 +17,7 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "ecommerce.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Django 6's Content-Security-Policy header (SECURE_CSP below), on every response.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ecommerce.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,6 +121,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ csp_nonce }} for the few inline <script>/<style> of our templates (the docs pages).
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -258,6 +264,32 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
 
+# Content-Security-Policy on every page (admin, API docs, the browsable API): everything from this origin only;
+# inline script or style only with the per-request nonce. The OpenID provider may receive form posts (logout).
+_oidc_origins = sorted(
+    {
+        "{0.scheme}://{0.netloc}".format(urlsplit(url))
+        for url in (
+            env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default=""),
+            env.str("OIDC_OP_LOGOUT_ENDPOINT", default=""),
+        )
+        if url
+    }
+)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "worker-src": [CSP.SELF, "blob:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, *_oidc_origins],
+}
+
 # --- Auth (django.contrib.auth; OpenID Connect below) ------------------------------------
 AUTH_USER_MODEL = "customers.User"
 AUTHENTICATION_BACKENDS = [
@@ -305,7 +337,8 @@ TASKS = {
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's, with inline styles allowed on its HTML pages only (its templates need them; ecommerce/renderers.py).
+        "ecommerce.renderers.BrowsableAPIRenderer",
     ],
     # DRF's JSON parser, with deep nesting a 400 instead of a 500 (ecommerce/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["ecommerce.parsers.JSONParser"],
@@ -359,6 +392,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # ReDoc's default fonts come from Google Fonts; the system font stack needs no other origin (SPEC §4.7).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"},
+                "code": {"fontFamily": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # drf-spectacular's default hook (enums), canonical paths, then the problem responses every operation can give.

@@ -45,7 +45,7 @@ def test_a_search_within_the_bounds_answers(shop):
 
 @pytest.mark.django_db
 def test_the_bounds_are_settings(shop, settings):
-    client, product = shop
+    client, _product = shop
     settings.SEARCH_MAX_TERMS = 2
     settings.SEARCH_MAX_CHARS = 5
 
