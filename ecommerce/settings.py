@@ -164,6 +164,20 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+# Read replicas (optional), comma-separated URLs: lag-tolerant catalog reads go to them (ecommerce/replicas.py).
+# In tests each one is a TEST MIRROR of the primary.
+DATABASE_REPLICAS = []
+for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_n}"] = {**_database(_url), "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(f"replica{_n}")
+# How stale a replica's catalog may be for other clients, and how long a client that wrote reads the primary.
+DATABASE_REPLICA_LAG_SECONDS = env.int("DATABASE_REPLICA_LAG_SECONDS", default=5)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["ecommerce.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "ecommerce.replicas.ReplicaReadMiddleware",
+    )
 
 # --- Cache ----------------------------------------------------------------------------
 # What protects the service or has a staleness bound lives here: the login, admin-login and registration
