@@ -87,8 +87,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "ecommerce.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Django 6's Content-Security-Policy header (SECURE_CSP below), on every response.
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Django 6's Content-Security-Policy header (SECURE_CSP below), on every HTML response.
+    "ecommerce.csp.HtmlContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ecommerce.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
