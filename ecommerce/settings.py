@@ -510,6 +510,9 @@ NOTIFICATION_RETRY_MAX_S = env.int("NOTIFICATION_RETRY_MAX_S", default=3600)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 # A delivery claim older than this is a worker that died mid-send; retry_notifications releases it.
 NOTIFICATION_CLAIM_TIMEOUT_S = env.int("NOTIFICATION_CLAIM_TIMEOUT_S", default=300)
+# Tasks backends (TASKS["default"]["BACKEND"]) that keep their queue in the shop's database: an order's
+# delivery tasks are enqueued inside the order's transaction. Any other backend is called after commit.
+NOTIFICATION_TRANSACTIONAL_TASK_BACKENDS = ["django_tasks_db.DatabaseBackend"]
 if NOTIFICATION_TIMEOUT_S <= 0 or NOTIFICATION_MAX_ATTEMPTS < 1 or NOTIFICATION_RETRY_BASE_S < 0:
     raise ImproperlyConfigured(
         "NOTIFICATION_TIMEOUT_S must be > 0, NOTIFICATION_MAX_ATTEMPTS >= 1, NOTIFICATION_RETRY_BASE_S >= 0."

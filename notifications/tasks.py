@@ -4,7 +4,7 @@ import logging
 
 from django.tasks import task
 
-from notifications.services import notification_send
+from notifications.delivery import notification_send
 
 logger = logging.getLogger(__name__)
 

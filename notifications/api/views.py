@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications.api.serializers import SmsDeliveryReportResultSerializer, SmsDeliveryReportSerializer
-from notifications.services import notification_record_delivery_report
+from notifications.reports import notification_record_delivery_report
 
 
 class SmsDeliveryReportView(APIView):

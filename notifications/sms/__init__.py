@@ -1,25 +1,6 @@
-"""SMS backends behind `SMS_BACKEND`: a dotted path to a backend class, or an alias below."""
+"""The SMS backends' former home, kept so configured dotted paths (`notifications.sms.africastalking.SmsBackend`)
+and `notifications.sms.outbox` keep working. They live in `notifications.transports.sms`."""
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
-from notifications.sms.base import BaseSmsBackend, SmsSent
-
-ALIASES = {
-    "africastalking": "notifications.sms.africastalking.SmsBackend",
-    "console": "notifications.sms.console.SmsBackend",
-    "locmem": "notifications.sms.locmem.SmsBackend",
-}
-
-# Messages the locmem backend "sent" (tests empty it).
-outbox: list = []
-
-
-def get_sms_backend(backend: str | None = None, **kwargs) -> BaseSmsBackend:
-    path = backend or settings.SMS_BACKEND
-    backend_class = import_string(ALIASES.get(path, path))
-    kwargs.setdefault("timeout", settings.NOTIFICATION_TIMEOUT_S)
-    return backend_class(**kwargs)
-
+from notifications.transports.sms import ALIASES, BaseSmsBackend, SmsSent, get_sms_backend, outbox
 
 __all__ = ["ALIASES", "BaseSmsBackend", "SmsSent", "get_sms_backend", "outbox"]

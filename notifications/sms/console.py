@@ -1,18 +1,5 @@
-import sys
-import uuid
+"""Moved to `notifications.transports.sms.console`; this path keeps configured `SMS_BACKEND` values working."""
 
-from notifications.sms.base import BaseSmsBackend, SmsSent
+from notifications.transports.sms.console import SmsBackend
 
-
-class SmsBackend(BaseSmsBackend):
-    """Writes each message to stdout (local development)."""
-
-    def __init__(self, *, timeout: float | None = None, stream=None) -> None:
-        super().__init__(timeout=timeout)
-        self.stream = stream or sys.stdout
-
-    def send(self, *, to: str, message: str) -> SmsSent:
-        message_id = f"console-{uuid.uuid4().hex}"
-        self.stream.write(f"SMS to {to} ({message_id}):\n{message}\n{'-' * 40}\n")
-        self.stream.flush()
-        return SmsSent(provider_message_id=message_id, provider_status="Success")
+__all__ = ["SmsBackend"]

@@ -52,18 +52,29 @@ def test_transient_failure_queues_the_retry_with_run_after(
     assert abs(retry.run_after - sms.next_attempt_at) < timedelta(seconds=1)
 
 
-def test_order_commit_queues_its_tasks_in_one_transaction(
+def test_an_order_queues_its_tasks_inside_its_own_transaction(
     database_tasks, at_settings, fake_at, django_capture_on_commit_callbacks
 ):
-    # One commit (one fsync) for both task rows instead of one each. Inside the test's transaction the
-    # enqueue's own transaction shows as a savepoint around the two INSERTs.
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        place_order()
+    # One commit per order (one fsync): the task rows are INSERTed in the order's transaction, nothing is
+    # left for after the commit.
+    with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks() as callbacks:
+        order = place_order()
 
-    with CaptureQueriesContext(connection) as captured:
-        for callback in callbacks:
-            callback()
+    assert callbacks == []
+    tasks = list(DBTaskResult.objects.all())
+    assert sorted(t.args_kwargs["args"][0] for t in tasks) == sorted(
+        Notification.objects.filter(order=order).values_list("pk", flat=True)
+    )
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].upper().startswith("INSERT")]
+    assert sum(DBTaskResult._meta.db_table in sql for sql in inserts) == 2
+    # the helper's atomic block is the order's transaction (a savepoint inside the test's): no other one
+    assert sum(q["sql"].upper().startswith("SAVEPOINT") for q in captured.captured_queries) == 1
 
-    statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
-    assert statements == ["SAVEPOINT", "INSERT", "INSERT", "RELEASE"]
-    assert DBTaskResult.objects.count() == 2
+
+def test_a_rolled_back_order_leaves_no_notification_and_no_task(database_tasks, at_settings, fake_at):
+    with pytest.raises(RuntimeError):
+        place_order(fail_after_signal=True)
+
+    assert Notification.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
+    assert fake_at.requests == []
