@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ecommerce.api import DomainError
+from ecommerce.search import search_validate
 
 
 def format_money(amount: Decimal | None) -> str:
@@ -84,10 +86,29 @@ def adopt(target: Model, saved: Model) -> None:
     target.__dict__.update(saved.__dict__)
 
 
+class BoundedSearchAdmin:
+    """ModelAdmin mixin: a changelist search beyond SEARCH_MAX_TERMS words or SEARCH_MAX_CHARS characters finds
+    nothing and says why, instead of building a query too large for the database (SPEC §6)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            search_validate(search_term)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
 class ShopAdminSite(admin.AdminSite):
     site_header = "Shop back-office"
     site_title = "Shop back-office"
     index_title = "Catalog, customers, orders and notifications"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every changelist's search is bounded, whichever app registers it.
+        base = admin_class or admin.ModelAdmin
+        bounded = type(base.__name__, (BoundedSearchAdmin, base), {"__module__": base.__module__})
+        super().register(model_or_iterable, bounded, **options)
 
     def get_urls(self):
         from ecommerce.admin_views import price_analytics_view

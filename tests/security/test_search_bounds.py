@@ -52,3 +52,20 @@ def test_the_bounds_are_settings(shop, settings):
     assert client.get("/api/v1/customers", {"search": "a b c"}).status_code == 400
     assert client.get("/api/v1/products", {"search": "kettle"}).status_code == 400
     assert client.get("/api/v1/products", {"search": "a b"}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changelist",
+    ["/admin/catalog/product/", "/admin/customers/customer/", "/admin/customers/user/", "/admin/orders/order/"],
+)
+def test_admin_searches_are_bounded_too(client, changelist):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    ProductFactory(name="Blue kettle")
+
+    huge = client.get(changelist, {"q": " ".join(["a"] * 1000)})
+    fine = client.get(changelist, {"q": "kettle"})
+
+    assert huge.status_code == 200
+    assert "Search at most 200 characters" in huge.content.decode()
+    assert fine.status_code == 200
