@@ -1,4 +1,5 @@
 import re
+from collections.abc import Mapping
 
 import phonenumbers
 from django.contrib.auth import get_user_model
@@ -76,7 +77,9 @@ class CustomerRegisterSerializer(serializers.Serializer):
     def values_that_validated(self) -> dict[str, object]:
         """After a failed `is_valid()`: the fields that are well-formed on their own, with their values,
         so the business rules can still be checked on them and every problem named in one answer."""
-        values = {}
+        values: dict[str, object] = {}
+        if not isinstance(self.initial_data, Mapping):  # a list, a string, null: no field is well-formed
+            return values
         for name, field in self.fields.items():
             if field.read_only or name in self.errors:
                 continue
