@@ -89,9 +89,9 @@ def test_public_pages_load_only_this_origin_and_keep_their_policy(watched):
     for path in PUBLIC_PAGES:
         visit(watched, path, path.strip("/").replace("/", "-"))
     watched.goto("/api/v1/redoc/", wait_until="networkidle")
-    expect(watched.locator("#redoc-container h1").first).to_be_visible()
+    expect(watched.locator("#redoc-container h1").first).to_be_visible(timeout=30_000)
     watched.goto("/api/v1/docs/", wait_until="networkidle")
-    expect(watched.locator(".swagger-ui .info .title")).to_contain_text("ecommerce-service API")
+    expect(watched.locator(".swagger-ui .info .title")).to_contain_text("ecommerce-service API", timeout=30_000)
 
 
 def test_admin_pages_load_only_this_origin_and_keep_their_policy(watched):
