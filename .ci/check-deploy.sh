@@ -80,7 +80,9 @@ runtime_checks() {
   export PATH="$PWD/$BIN:$PATH" DJANGO_DEBUG=false DJANGO_MANIFEST_STATIC=true DJANGO_STATIC_ROOT="$tmp/static" \
          DJANGO_ALLOWED_HOSTS=shop.example.test DJANGO_SECURE_PROXY_SSL_HEADER=true LOG_FORMAT=json \
          DATABASE_URL="mysql://root@127.0.0.1:3306/$db" \
-         DJANGO_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
+         DJANGO_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+         METRICS_TOKEN="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+         CACHE_URL="${DEPLOYCHECK_CACHE_URL:-redis://127.0.0.1:6379/0}" CACHE_KEY_PREFIX="deploycheck-$$"
 
   "${mysql[@]}" -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 

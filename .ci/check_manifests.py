@@ -3,7 +3,10 @@
 usage: check_manifests.py RENDERED.yaml
 Every pod of the service: non-root, RuntimeDefault seccomp, no privilege escalation, all capabilities dropped,
 a read-only root filesystem with /tmp writable, resource requests and limits. The web Deployment: 2+ replicas,
-liveness on /health and readiness on /ready. Third-party pods (the dev MySQL) get all but the read-only root.
+liveness on /health and readiness on /ready, METRICS_TOKEN from the Secret `ecommerce-secrets`. The ConfigMap
+points CACHE_URL at the Redis Service `redis` (SPEC §6: limits hold across processes); where a manifest set runs
+that Service's pods itself (the dev overlay), they have probes and a read-only root as well. Third-party pods
+(the dev MySQL) get all but the read-only root.
 """
 
 import sys
@@ -61,8 +64,10 @@ for doc in docs:
         resources = container.get("resources", {})
         for kind in ("requests", "limits"):
             expect({"cpu", "memory"} <= set(resources.get(kind, {})), at, f"{kind} for cpu and memory")
-        if ours:
+        if ours or container["image"].startswith("redis:"):
             expect(sc.get("readOnlyRootFilesystem") is True, at, "readOnlyRootFilesystem")
+        if container["image"].startswith("redis:"):
+            expect("livenessProbe" in container and "readinessProbe" in container, at, "liveness and readiness probes")
             mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
             expect("/tmp" in mounts, at, "an emptyDir on /tmp")  # noqa: S108 (a path checked, not used)
     if where == "Deployment/ecommerce-web":
@@ -73,6 +78,23 @@ for doc in docs:
         env = {e["name"]: e.get("value") for e in web.get("env", [])}
         mounts = {m["mountPath"] for m in web.get("volumeMounts", [])}
         expect(env.get("PROMETHEUS_MULTIPROC_DIR") in mounts, where, "PROMETHEUS_MULTIPROC_DIR on its own volume")
+        token = next((e for e in web.get("env", []) if e["name"] == "METRICS_TOKEN"), {})
+        ref = token.get("valueFrom", {}).get("secretKeyRef", {})
+        expect(
+            str(ref.get("name")).startswith("ecommerce-secrets") and not ref.get("optional"),
+            where,
+            "METRICS_TOKEN from the Secret",
+        )
+
+config = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("ecommerce-config")]
+expect(len(config) == 1, "ConfigMap/ecommerce-config", "missing")
+for doc in config:
+    expect(
+        doc["data"].get("CACHE_URL", "").startswith("redis://redis:"), "ConfigMap/ecommerce-config", "CACHE_URL redis"
+    )
+redis_pods = [d for d in docs if d["kind"] in POD_KINDS and d["metadata"]["name"] == "redis"]
+if redis_pods:
+    expect(("Service", "redis") in kinds, "Service/redis", "missing beside the redis pods")
 
     if where == "Deployment/ecommerce-worker":
         worker = spec["containers"][0]

@@ -2,11 +2,13 @@
 
 usage: deploy_smoke.py BASE_URL PUBLIC_HOST PROMETHEUS_MULTIPROC_DIR STATIC_ROOT
 Checks /health, /ready, host validation, the TLS redirect and its exemptions, a WhiteNoise static file,
-and that /metrics adds up the counters of every gunicorn worker. Exits non-zero on the first failure.
+that /metrics refuses a scrape without the METRICS_TOKEN (from the environment) and adds up the counters of every
+gunicorn worker with it. Exits non-zero on the first failure.
 """
 
 import http.client
 import json
+import os
 import re
 import sys
 import time
@@ -73,8 +75,13 @@ pattern = re.compile(
 )
 
 
+metrics_token = os.environ["METRICS_TOKEN"]
+check(get("/metrics")[0] == 403, "/metrics without the token is 403")
+check(get("/metrics", Authorization="Bearer wrong-token")[0] == 403, "/metrics with a wrong token is 403")
+
+
 def scraped_health_count() -> float:
-    status, headers, body = get("/metrics")
+    status, headers, body = get("/metrics", Authorization=f"Bearer {metrics_token}")
     check(status == 200 and headers["content-type"].startswith("text/plain"), f"/metrics answers ({status})")
     return sum(float(v) for v in pattern.findall(body.decode()))
 

@@ -10,10 +10,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from backoffice.views import price_analytics_view
+from customers.throttling import admin_login_throttle_wait
+from ecommerce.admin_helpers import BoundedSearchAdmin
 
 
 def oidc_enabled() -> bool:
@@ -24,6 +28,12 @@ class ShopAdminSite(admin.AdminSite):
     site_header = "Shop back-office"
     site_title = "Shop back-office"
     index_title = "Catalog, customers, orders and notifications"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every changelist's search is bounded, whichever app registers it.
+        base = admin_class or admin.ModelAdmin
+        bounded = type(base.__name__, (BoundedSearchAdmin, base), {"__module__": base.__module__})
+        super().register(model_or_iterable, bounded, **options)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         return [
@@ -37,6 +47,19 @@ class ShopAdminSite(admin.AdminSite):
         return context
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.method == "POST":
+            # Password guesses share the API login's throttles (per IP, per account); OIDC never comes here.
+            wait = admin_login_throttle_wait(request)
+            if wait is not None:
+                response = TemplateResponse(
+                    request,
+                    "admin/login_throttled.html",
+                    {**self.each_context(request), "title": "Too many login attempts", "retry_after": int(wait)},
+                    status=429,
+                )
+                response["Retry-After"] = str(max(1, int(wait)))
+                add_never_cache_headers(response)
+                return response
         extra_context = dict(extra_context or {})
         if oidc_enabled():
             next_url = request.GET.get("next", "")

@@ -16,26 +16,46 @@ logger = logging.getLogger(__name__)
 EMAIL_TAKEN = "A customer with this email address already exists."
 
 
+def customer_register_problems(
+    *, email: str | None, password: str | None, first_name: str = "", last_name: str = ""
+) -> dict[str, list[str]]:
+    """Every rule a registration breaks, by field: Django's password validators, a taken email.
+
+    None skips that field's rule (the API passes None for a field that is already malformed), so an
+    answer can name every problem at once. One query when an email is given.
+    """
+    problems: dict[str, list[str]] = {}
+    normalized = User.objects.normalize_email(email) if email is not None else None
+    if password is not None:
+        # The similarity validator compares the password with these attributes too.
+        candidate = User(email=normalized or "")
+        candidate.first_name = first_name  # type: ignore[attr-defined]  # the profile's, for the validator only
+        candidate.last_name = last_name  # type: ignore[attr-defined]
+        try:
+            password_validation.validate_password(password, user=candidate)
+        except DjangoValidationError as error:
+            problems["password"] = list(error.messages)
+    if normalized and User.objects.filter(email=normalized).exists():
+        problems["email"] = [EMAIL_TAKEN]
+    return problems
+
+
 def customer_register(
     *, email: str, password: str, first_name: str = "", last_name: str = "", phone: str = ""
 ) -> Customer:
     """Create a user (email login, hashed password) and its customer profile in one transaction.
 
-    Raises CustomerInvalid when the email is taken (case-insensitively: emails are stored
-    lower-cased under a unique index, which also settles concurrent registrations) or when
-    Django's password validators reject the password. Locks nothing.
+    Raises CustomerInvalid naming every broken rule (`customer_register_problems`): a taken email
+    (case-insensitively: emails are stored lower-cased under a unique index, which also settles
+    concurrent registrations), a password Django's validators reject. Locks nothing.
     """
     email = User.objects.normalize_email(email)
-    candidate = User(email=email)
-    # The similarity validator compares the password with these attributes too.
-    candidate.first_name = first_name  # type: ignore[attr-defined]  # the profile's, for the validator only
-    candidate.last_name = last_name  # type: ignore[attr-defined]
-    try:
-        password_validation.validate_password(password, user=candidate)
-    except DjangoValidationError as error:
-        raise CustomerInvalid("The password is too weak.", errors={"password": list(error.messages)}) from None
-    if User.objects.filter(email=email).exists():
-        raise CustomerInvalid(EMAIL_TAKEN, errors={"email": [EMAIL_TAKEN]})
+    problems = customer_register_problems(email=email, password=password, first_name=first_name, last_name=last_name)
+    if problems:
+        raise CustomerInvalid(
+            EMAIL_TAKEN if list(problems) == ["email"] else "The request body or parameters are invalid.",
+            errors=problems,
+        )
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password)

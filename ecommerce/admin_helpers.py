@@ -8,12 +8,14 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
 
 from ecommerce.api import DomainError
+from ecommerce.search import search_validate
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -66,3 +68,17 @@ class ServiceErrorsAsMessages(ModelAdmin):
 def adopt(target: Model, saved: Model) -> None:
     """Give the admin's unsaved form instance the state of the row a service saved (pk, timestamps)."""
     target.__dict__.update(saved.__dict__)
+
+
+class BoundedSearchAdmin(ModelAdmin):
+    """A changelist search beyond SEARCH_MAX_TERMS words or SEARCH_MAX_CHARS characters finds nothing and says
+    why, instead of building a query too large for the database (SPEC §6). The shop's AdminSite mixes it into
+    every ModelAdmin it registers."""
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            search_validate(search_term)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)

@@ -23,6 +23,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from ecommerce.ids import parse_id
 from ecommerce.renderers import JSONRenderer
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -154,18 +155,20 @@ def problem_json_response(status_code: int, detail: str, **kwargs: Any) -> JsonR
 
 
 class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """DRF's, refusing ids that are not whole numbers.
+    """DRF's, refusing anything but an id (`ecommerce.ids.parse_id`).
 
     DRF hands the value to the ORM as is, and Django's integer lookup runs `int()` on it, so
-    `1.5`, `true` or `1e2` would silently find object 1, 1 or 100. Integers and strings of
-    digits are accepted, as before.
+    `1.5`, `true`, `1e2` or `"٣"` would silently find object 1, 1, 100 or 3, and an id beyond the
+    column's range could overflow. Integers and strings of ASCII digits within the range are accepted.
     """
 
     def to_internal_value(self, data):
-        is_whole = isinstance(data, int) and not isinstance(data, bool)
-        if not is_whole and not (isinstance(data, str) and data.strip().isdecimal()):
+        pk = parse_id(data)
+        if pk is None:
+            if isinstance(data, int) and not isinstance(data, bool):
+                self.fail("does_not_exist", pk_value=data)
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
+        return super().to_internal_value(pk)
 
 
 class CountCachingPaginator(DjangoPaginator):

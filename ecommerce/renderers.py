@@ -1,12 +1,15 @@
-"""The API's JSON renderer (DRF's, encoding with orjson) and content negotiation (DRF's, with a shortcut).
+"""The API's renderers and content negotiation.
 
-Both give the same answers as DRF's own classes; they only get there with less work for what API
-clients send nearly every time.
+The JSON renderer (DRF's, encoding with orjson) and the negotiation (DRF's, with a shortcut) give the same answers
+as DRF's own classes with less work for what API clients send nearly every time; the browsable API's HTML renderer
+carries a Content-Security-Policy its templates can live with.
 """
 
 from __future__ import annotations
 
 import orjson
+from django.conf import settings
+from django.utils.csp import CSP
 from rest_framework import renderers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.utils.encoders import JSONEncoder
@@ -60,3 +63,19 @@ class ContentNegotiation(DefaultContentNegotiation):
             ):
                 return first, first.media_type
         return super().select_renderer(request, renderers, format_suffix)
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's browsable API, whose templates carry dozens of `style="…"` attributes and a `<style>` block.
+
+    Its page gets the site's policy with inline *styles* allowed (`style-src 'self' 'unsafe-inline'`, no nonce:
+    a nonce would make browsers ignore 'unsafe-inline'); scripts stay `'self'` + nonce, and nothing may come
+    from another origin. JSON answers are untouched.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            # The attribute Django's ContentSecurityPolicyMiddleware reads (what @csp_override sets).
+            response._csp_config = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+        return super().render(data, accepted_media_type, renderer_context)

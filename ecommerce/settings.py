@@ -8,9 +8,16 @@ each setting is assigned once.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,10 +32,23 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 
+
+def _is_strong_secret(key: str) -> bool:
+    """What `check --deploy` (security.W009) accepts: 50+ characters, 5+ distinct, not Django's insecure prefix."""
+    return (
+        key != INSECURE_DEFAULT_SECRET_KEY
+        and len(key) >= SECRET_KEY_MIN_LENGTH
+        and len(set(key)) >= SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        and not key.startswith(SECRET_KEY_INSECURE_PREFIX)
+    )
+
+
 if not DEBUG:
-    if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+    if not _is_strong_secret(SECRET_KEY):
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set to a random value of at least 32 characters when DJANGO_DEBUG is off."
+            f"DJANGO_SECRET_KEY must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters (at least "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, not starting with '{SECRET_KEY_INSECURE_PREFIX}') "
+            'when DJANGO_DEBUG is off. Generate one: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the service's host names when DJANGO_DEBUG is off.")
@@ -41,6 +61,8 @@ INSTALLED_APPS = [
     # Django's admin app with the shop's AdminSite as its default site (price analytics page, the
     # OpenID Connect login link when OIDC_RP_CLIENT_ID is set).
     "backoffice.apps.ShopAdminConfig",
+    # Before drf_spectacular, so its templates/drf_spectacular/ (the docs pages under the CSP) override the library's.
+    "ecommerce",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,7 +79,6 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "mozilla_django_oidc",
     "django_tasks_db",
-    "ecommerce",
     "customers",
     "catalog",
     "orders",
@@ -71,6 +92,8 @@ MIDDLEWARE = [
     "ecommerce.metrics.PrometheusBeforeMiddleware",
     "ecommerce.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Django 6's Content-Security-Policy header (SECURE_CSP below), on every HTML response.
+    "ecommerce.csp.HtmlContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ecommerce.middleware.BodySizeLimitMiddleware",
     # Cache-Control, Vary, ETag and 304s of the API's GETs (public for anonymous catalog reads only).
@@ -106,6 +129,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ csp_nonce }} for the few inline <script>/<style> of our templates (the docs pages).
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -148,10 +173,31 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+# Read replicas (optional), comma-separated URLs: lag-tolerant catalog reads go to them (ecommerce/replicas.py).
+# In tests each one is a TEST MIRROR of the primary.
+DATABASE_REPLICAS = []
+for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_n}"] = {**_database(_url), "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(f"replica{_n}")
+# How stale a replica's catalog may be for other clients, and how long a client that wrote reads the primary.
+DATABASE_REPLICA_LAG_SECONDS = env.int("DATABASE_REPLICA_LAG_SECONDS", default=5)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["ecommerce.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "ecommerce.replicas.ReplicaReadMiddleware",
+    )
 
 # --- Cache ----------------------------------------------------------------------------
-# Throttling, list counts and the OIDC token cache need a cache shared by all processes in production.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# What protects the service or has a staleness bound lives here: the login, admin-login and registration
+# throttles, the list-count cache, the OIDC token cache, the replica pins. Every process must share it
+# (README "What is shared"): `redis://host:6379/0` (Django's own RedisCache, the `redis` package). Local
+# memory is the zero-setup default for one process only.
+_cache = env.cache_url("CACHE_URL", default="locmemcache://")
+if _cache["BACKEND"].endswith("RedisCache"):
+    _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+_cache["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default=_cache.get("KEY_PREFIX", ""))
+CACHES = {"default": _cache}
 
 # --- Globalization --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -241,6 +287,32 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
 
+# Content-Security-Policy on every page (admin, API docs, the browsable API): everything from this origin only;
+# inline script or style only with the per-request nonce. The OpenID provider may receive form posts (logout).
+_oidc_origins = sorted(
+    {
+        "{0.scheme}://{0.netloc}".format(urlsplit(url))
+        for url in (
+            env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default=""),
+            env.str("OIDC_OP_LOGOUT_ENDPOINT", default=""),
+        )
+        if url
+    }
+)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "worker-src": [CSP.SELF, "blob:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, *_oidc_origins],
+}
+
 # --- Auth (django.contrib.auth; OpenID Connect below) ------------------------------------
 AUTH_USER_MODEL = "customers.User"
 AUTHENTICATION_BACKENDS = [
@@ -294,7 +366,8 @@ REST_FRAMEWORK = {
     # or `application/json` (ecommerce/renderers.py).
     "DEFAULT_RENDERER_CLASSES": [
         "ecommerce.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's, with inline styles allowed on its HTML pages only (its templates need them; ecommerce/renderers.py).
+        "ecommerce.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ecommerce.renderers.ContentNegotiation",
     # DRF's JSON parser, with deep nesting a 400 instead of a 500 (ecommerce/parsers.py).
@@ -322,8 +395,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": _API_THROTTLE_ANON,
         "user": _API_THROTTLE_USER,
+        # Password logins through the API and the admin's login form, counted together per client IP and per
+        # account (email): one budget of guesses whichever door is used.
         "login_ip": env.str("LOGIN_THROTTLE_IP", default="20/min"),
         "login_email": env.str("LOGIN_THROTTLE_EMAIL", default="5/min"),
+        # POST /customers per client IP: registration tells whether an email is taken, so it is rate-limited.
+        "register_ip": env.str("REGISTRATION_THROTTLE_IP", default="10/hour"),
     },
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,
@@ -340,6 +417,10 @@ API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
 # through catalog.services; this bounds them anyway (writes that bypass the services, unshared caches).
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 
+# Every `?search=` (products, customers): at most this many characters and whitespace-separated terms, else 400.
+SEARCH_MAX_CHARS = env.int("SEARCH_MAX_CHARS", default=200)
+SEARCH_MAX_TERMS = env.int("SEARCH_MAX_TERMS", default=10)
+
 # --- drf-spectacular (OpenAPI) -------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "ecommerce-service API",
@@ -351,6 +432,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # ReDoc's default fonts come from Google Fonts; the system font stack needs no other origin (SPEC §4.7).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"},
+                "code": {"fontFamily": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # drf-spectacular's default hook (enums), canonical paths, then the problem responses every operation can give.
@@ -363,13 +454,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- simplejwt (the API's access and refresh tokens) ----------------------------------------------
+# HS256: the key is all that protects the tokens, so it is held to the same rule as DJANGO_SECRET_KEY.
+_jwt_signing_key = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
+if not DEBUG and not _is_strong_secret(_jwt_signing_key):
+    raise ImproperlyConfigured(
+        f"JWT_SIGNING_KEY must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters when DJANGO_DEBUG "
+        "is off (or unset, to use DJANGO_SECRET_KEY)."
+    )
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_LIFETIME_DAYS", default=7)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a hash of the password hash: a password change ends every earlier access and refresh token.
+    "CHECK_REVOKE_TOKEN": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": _jwt_signing_key,
     "ALGORITHM": "HS256",
     "AUTH_HEADER_TYPES": ("Bearer",),
 }

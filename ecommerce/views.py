@@ -61,10 +61,23 @@ def reset_readiness_cache() -> None:
     _migrations_checked = False
 
 
+def metrics_unrestricted_refused() -> bool:
+    """True when /metrics refuses everyone: debug off and neither METRICS_TOKEN nor METRICS_ALLOWED_IPS set."""
+    return not (settings.DEBUG or settings.METRICS_ALLOWED_IPS or settings.METRICS_TOKEN)
+
+
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text; restricted by `METRICS_ALLOWED_IPS` and/or `METRICS_TOKEN` when set."""
+    """Prometheus text for a listed client IP or the `METRICS_TOKEN` bearer (SPEC §4.7, §6).
+
+    Order counts and revenue are in there, so with debug off and neither setting it refuses (403;
+    the app logs a warning at start). In debug, with neither set, it is open.
+    """
     allowed_ips, token = settings.METRICS_ALLOWED_IPS, settings.METRICS_TOKEN
+    if metrics_unrestricted_refused():
+        return problem_json_response(
+            403, "Metrics are off: set METRICS_TOKEN or METRICS_ALLOWED_IPS.", code="permission_denied"
+        )
     if allowed_ips or token:
         by_ip = bool(allowed_ips) and _ip_allowed(request.META.get("REMOTE_ADDR", ""), allowed_ips)
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.factories import CustomerFactory, UserFactory
@@ -27,6 +28,16 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reads_on_the_primary(request):
+    """Only tests marked `replicas` route reads to the replica (they allow its alias; others do not)."""
+    if request.node.get_closest_marker("replicas"):
+        yield
+        return
+    with override_settings(DATABASE_REPLICAS=[]):
+        yield
 
 
 @pytest.fixture

@@ -16,6 +16,18 @@ os.environ.setdefault("DJANGO_MANIFEST_STATIC", "false")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("LOGIN_THROTTLE_IP", "1000/min")
 os.environ.setdefault("LOGIN_THROTTLE_EMAIL", "1000/min")
+os.environ.setdefault("REGISTRATION_THROTTLE_IP", "1000/min")
+# The test client is 127.0.0.1; tests of the restrictions set their own values.
+os.environ.setdefault("METRICS_ALLOWED_IPS", "127.0.0.1/32")
+
+# One read replica, a TEST MIRROR of the primary (settings), so the replica router is tested; routing to it is
+# off in every test not marked `replicas` (tests/conftest.py), since other tests do not allow its alias.
+os.environ.setdefault(
+    "DATABASE_REPLICA_URLS",
+    os.environ.get("DATABASE_URL")
+    or f"sqlite:///{os.path.join(os.path.dirname(os.path.dirname(__file__)), 'db.sqlite3')}",
+)
+
 # WhiteNoise warns when STATIC_ROOT is missing; tests never collect static files, so an empty one will do.
 _static_root = os.path.join(tempfile.gettempdir(), "ecommerce-test-static")
 os.makedirs(_static_root, exist_ok=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import cast
 
 import django_filters as filters
+from django.conf import settings
 from django.db.models import QuerySet
 
 from catalog.listing import PRODUCT_ORDERINGS, ProductFilters
 from catalog.models import Category, Product
 from catalog.querysets import ProductQuerySet
 from catalog.selectors import category_for_listing
-
-SEARCH_MAX_LENGTH = 200
+from ecommerce.ids import IdModelChoiceFilter
+from ecommerce.search import search_validate
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -28,7 +29,7 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 
 class ProductFilter(filters.FilterSet):
-    category = filters.ModelChoiceFilter(
+    category = IdModelChoiceFilter(
         queryset=category_for_listing(),
         method="filter_category",
         help_text="A category id: products of that category and all its descendants.",
@@ -42,12 +43,13 @@ class ProductFilter(filters.FilterSet):
     )
     search = filters.CharFilter(
         method="filter_search",
-        max_length=SEARCH_MAX_LENGTH,
+        validators=[search_validate],
         help_text=(
             "Words (letters and digits; anything else separates them). A product matches when every word "
             'begins a word of its name, SKU or description: `kett` finds "Steel Kettle", `bench-00012` '
             "finds SKUs BENCH-00012…, `tle` finds nothing. Case-insensitive; accent-insensitive on "
-            f"MySQL/MariaDB. At most {SEARCH_MAX_LENGTH} characters; the first 10 words count."
+            f"MySQL/MariaDB. At most {settings.SEARCH_MAX_CHARS} characters and {settings.SEARCH_MAX_TERMS} "
+            "words, else 400."
         ),
     )
     ordering = StableOrderingFilter(
@@ -110,7 +112,7 @@ class StaffProductFilter(ProductFilter):
 
 
 class CategoryFilter(filters.FilterSet):
-    parent = filters.ModelChoiceFilter(
+    parent = IdModelChoiceFilter(
         queryset=Category.objects.all(),
         null_label="root",
         null_value="null",

@@ -1,11 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from catalog.api.views import CategoryViewSet, ProductViewSet
+from ecommerce.ids import ApiRouter
 
-router = SimpleRouter()
-# No trailing slash, and the same path with one answers too (no redirect). Set after __init__:
-# DRF's constructor turns any truthy `trailing_slash` into "/".
-router.trailing_slash = "/?"
+router = ApiRouter()
 # Products first: the busiest routes are tried first.
 router.register("products", ProductViewSet, basename="product")
 router.register("categories", CategoryViewSet, basename="category")

@@ -1,7 +1,14 @@
+import re
+from collections.abc import Mapping
+
+import phonenumbers
 from django.contrib.auth import get_user_model
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from customers.models import Customer
 
@@ -18,6 +25,46 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+E164_EXAMPLE = "+254712345678"
+E164_HELP = (
+    f"E.164: + then 8 to 15 digits, country code first, e.g. {E164_EXAMPLE} (spaces or dashes between digits allowed)."
+)
+# Spaces and dashes between two digits are dropped; anything else that is not "+" and 8-15 ASCII digits is refused.
+_E164_SEPARATOR = re.compile(r"(?<=[0-9])[ -](?=[0-9])")
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+
+
+class E164PhoneField(serializers.CharField):
+    """A phone number in strict E.164 (SPEC §6), returned as `+<digits>`.
+
+    django-phonenumber-field's own field parses leniently (`++254…`, a trailing `x`, national forms); this one
+    checks the form first, then that libphonenumber knows the number.
+    """
+
+    default_error_messages = {
+        "invalid": f"Enter the phone number in E.164 form: + and the country code, then the number, "
+        f"8 to 15 digits in all, e.g. {E164_EXAMPLE}.",
+        "unknown": f"This is not a phone number in use anywhere; enter it in E.164 form, e.g. {E164_EXAMPLE}.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", E164_HELP)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        value = _E164_SEPARATOR.sub("", super().to_internal_value(data))
+        if not _E164.fullmatch(value):
+            self.fail("invalid")
+        try:
+            known = phonenumbers.is_valid_number(phonenumbers.parse(value))
+        except phonenumbers.NumberParseException:  # e.g. no such country code
+            known = False
+        if not known:
+            self.fail("unknown")
+        return value
+
+
 class CustomerRegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
@@ -25,19 +72,51 @@ class CustomerRegisterSerializer(serializers.Serializer):
     )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    phone = PhoneNumberField(help_text="E.164, e.g. +254712345678.")
+    phone = E164PhoneField()
+
+    def values_that_validated(self) -> dict[str, object]:
+        """After a failed `is_valid()`: the fields that are well-formed on their own, with their values,
+        so the business rules can still be checked on them and every problem named in one answer."""
+        values: dict[str, object] = {}
+        if not isinstance(self.initial_data, Mapping):  # a list, a string, null: no field is well-formed
+            return values
+        for name, field in self.fields.items():
+            if field.read_only or name in self.errors:
+                continue
+            try:
+                values[name] = field.run_validation(self.initial_data.get(name, serializers.empty))
+            except serializers.ValidationError:
+                continue
+        return values
 
 
 class CustomerUpdateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    phone = PhoneNumberField(required=False, help_text="E.164, e.g. +254712345678.")
+    phone = E164PhoneField(required=False)
 
 
 class LoginSerializer(TokenObtainPairSerializer):
     """`{email, password}` → `{access, refresh}`; one 401 whether or not the email exists."""
 
     username_field = get_user_model().USERNAME_FIELD
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, answering 401 (never a 500) for a token whose user is gone, inactive or has
+    changed their password since the token was issued (upstream: simplejwt issue #860)."""
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first() if user_id else None
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        if jwt_settings.CHECK_REVOKE_TOKEN and refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+            user.password
+        ):
+            raise AuthenticationFailed("The password has changed since this token was issued.", "password_changed")
+        return super().validate(attrs)
 
 
 class LogoutSerializer(serializers.Serializer):

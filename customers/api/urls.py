@@ -1,11 +1,9 @@
 from django.urls import re_path
-from rest_framework.routers import SimpleRouter
 
 from customers.api.views import CustomerViewSet, LoginView, LogoutView, RefreshView
+from ecommerce.ids import ApiRouter
 
-router = SimpleRouter()
-# DRF turns the constructor argument into a bool; set the optional slash directly.
-router.trailing_slash = "/?"
+router = ApiRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,10 +15,12 @@ from customers.api.serializers import (
     CustomerUpdateSerializer,
     LoginSerializer,
     LogoutSerializer,
+    RefreshSerializer,
 )
 from customers.selectors import customer_visible_to
-from customers.services import customer_register, customer_update
-from customers.throttling import LoginEmailThrottle, LoginIPThrottle
+from customers.services import customer_register, customer_register_problems, customer_update
+from customers.throttling import LoginEmailThrottle, LoginIPThrottle, RegistrationIPThrottle
+from ecommerce.search import BoundedSearchFilter
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457).")
 
@@ -42,9 +44,15 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = CustomerSerializer
     permission_classes = [CustomerPermission]
-    filter_backends = [filters.SearchFilter]
+    filter_backends = [BoundedSearchFilter]
     search_fields = ["user__email", "first_name", "last_name", "phone"]
-    lookup_value_regex = r"\d+"
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            # Registration answers whether an email is taken: limited per client IP (SPEC §6).
+            throttles.append(RegistrationIPThrottle())
+        return throttles
 
     def get_queryset(self):
         # Scoped before any other check: another customer's profile is simply not there (404).
@@ -52,15 +60,26 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=CustomerRegisterSerializer,
-        responses={201: CustomerSerializer, 400: PROBLEM},
+        responses={201: CustomerSerializer, 400: PROBLEM, 429: PROBLEM},
         summary="Register a customer",
+        description="Throttled per client IP (`REGISTRATION_THROTTLE_IP`, default 10/hour): 429 with `Retry-After`.",
     )
     def create(self, request):
         data = CustomerRegisterSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        values["phone"] = str(values["phone"])
-        customer = customer_register(**values)
+        if not data.is_valid():
+            # One answer names every problem: the shape errors, and the rules on the fields that are well-formed.
+            valid = data.values_that_validated()
+            problems = customer_register_problems(
+                email=valid.get("email"),
+                password=valid.get("password"),
+                first_name=valid.get("first_name", ""),
+                last_name=valid.get("last_name", ""),
+            )
+            errors = {field: list(messages) for field, messages in data.errors.items()}
+            for field, messages in problems.items():
+                errors.setdefault(field, []).extend(messages)
+            raise exceptions.ValidationError(errors)
+        customer = customer_register(**data.validated_data)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -72,10 +91,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         customer = self.get_object()
         data = CustomerUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        if "phone" in values:
-            values["phone"] = str(values["phone"])
-        customer = customer_update(customer=customer, **values)
+        customer = customer_update(customer=customer, **data.validated_data)
         return Response(CustomerSerializer(customer).data)
 
     @extend_schema(responses={200: CustomerSerializer, 401: PROBLEM, 404: PROBLEM}, summary="The caller's profile")
@@ -95,7 +111,12 @@ class LoginView(TokenObtainPairView):
 
 @extend_schema(tags=["auth"])
 class RefreshView(TokenRefreshView):
-    """A refresh token → a new `{access, refresh}`; the old refresh token is blacklisted."""
+    """A refresh token → a new `{access, refresh}`; the old refresh token is blacklisted.
+
+    401 for a token of a deleted or deactivated user, or issued before the password last changed.
+    """
+
+    serializer_class = RefreshSerializer
 
 
 @extend_schema(

@@ -92,6 +92,7 @@ def test_metrics_expose_prometheus_text(client):
 @pytest.mark.django_db
 def test_metrics_restricted_by_token(client, settings):
     settings.METRICS_TOKEN = "scrape-token-123"
+    settings.METRICS_ALLOWED_IPS = []  # the suite allows the test client's 127.0.0.1 (tests/testenv.py)
 
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403

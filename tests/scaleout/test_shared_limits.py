@@ -1,0 +1,309 @@
+"""Limits and caches hold across processes: two gunicorn servers, one real Redis (SPEC §5 freshness, §6).
+
+Two gunicorn masters (one worker each, the image's docker/gunicorn.conf.py) on two loopback ports share a
+SQLite file and the Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379/0; `.ci/run` starts one), under a
+key prefix of their own that is deleted afterwards. Requests alternate between the two servers, so a limit
+kept per process would let through twice its rate: each test shows the limit holds for the sum.
+
+Shared caches are a table (SHARED_CACHES): each case names a read, how to pull the cached value out of its
+answer, and how soon a write through the API must be visible on the other process. The price-stats cache
+is one more row there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+STAFF_EMAIL, STAFF_PASSWORD = "staff@example.com", "staff-passphrase-of-some-length"
+ADMIN_EMAIL = "boss@example.com"
+COUNT_SECONDS = 3  # API_COUNT_CACHE_SECONDS of the servers: how stale a cached count may be
+RATES = {"LOGIN_THROTTLE_IP": 6, "LOGIN_THROTTLE_EMAIL": 4, "REGISTRATION_THROTTLE_IP": 5}
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Servers:
+    urls: tuple[str, str]
+    env: dict[str, str]
+    prefix: str
+
+    def alternate(self) -> Iterator[str]:
+        return itertools.cycle(self.urls)
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(tmp: Path, prefix: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CACHE_", "LOGIN_"))}
+    return {
+        **keep,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "scaleout-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SESSION_COOKIE_SECURE": "false",
+        "DJANGO_CSRF_COOKIE_SECURE": "false",
+        "DJANGO_MANIFEST_STATIC": "false",
+        "DJANGO_STATIC_ROOT": str(tmp / "static"),
+        "DATABASE_URL": f"sqlite:///{tmp / 'shop.sqlite3'}",
+        "DATABASE_REPLICA_URLS": "",
+        "CACHE_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": prefix,
+        # The test client's addresses come as X-Forwarded-For from "one proxy" (the test itself).
+        "API_NUM_PROXIES": "1",
+        **{name: f"{rate}/min" for name, rate in RATES.items()},
+        "API_COUNT_CACHE_MIN_ROWS": "1",
+        "API_COUNT_CACHE_SECONDS": str(COUNT_SECONDS),
+        "METRICS_TOKEN": "scaleout-metrics-token",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "SMS_BACKEND": "locmem",
+        "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": "",
+    }
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory) -> Iterator[Servers]:
+    store = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        store.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"no Redis at {REDIS_URL} ({error}): start one (`.ci/run` does: redis-server --daemonize yes)")
+    tmp = tmp_path_factory.mktemp("scaleout")
+    prefix = f"scaleout-{uuid.uuid4().hex}"
+    env = _server_env(tmp, prefix)
+    setup = Servers(urls=("", ""), env=env, prefix=prefix)
+    setup.manage("migrate", "--noinput", "-v", "0")
+    setup.manage("shell", "-c", _SEED)
+    processes, urls = [], []
+    try:
+        for name in ("a", "b"):
+            port = _free_port()
+            log = (tmp / f"gunicorn-{name}.log").open("w")
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "-c", "docker/gunicorn.conf.py"],
+                    cwd=ROOT,
+                    env={
+                        **env,
+                        "GUNICORN_BIND": f"127.0.0.1:{port}",
+                        "GUNICORN_WORKERS": "1",
+                        "GUNICORN_THREADS": "2",
+                        "GUNICORN_MAX_REQUESTS": "0",
+                    },
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, process in zip(urls, processes, strict=True):
+            _wait_healthy(url, process, tmp)
+        yield Servers(urls=(urls[0], urls[1]), env=env, prefix=prefix)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        keys = list(store.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            store.delete(*keys)
+
+
+_SEED = f"""
+from catalog.models import Category, Product
+from customers.models import User
+from decimal import Decimal
+for email in ({STAFF_EMAIL!r}, {ADMIN_EMAIL!r}):
+    User.objects.create_superuser(email=email, password={STAFF_PASSWORD!r})
+root = Category.objects.create(name="Kitchen", slug="kitchen")
+for n in range(3):
+    Product.objects.create(name=f"Kettle {{n}}", sku=f"KET-{{n}}", price=Decimal("10.00"), stock=5, category=root)
+"""
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, tmp: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            logs = "".join(path.read_text() for path in tmp.glob("gunicorn-*.log"))
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{logs[-3000:]}")
+        try:
+            if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or still loading the app
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{url} did not answer /health within 60 s")
+
+
+def client_ip() -> str:
+    """A fresh client address per test, so one test's counters never meet another's."""
+    value = uuid.uuid4().int
+    return f"10.{value % 250}.{value // 250 % 250}.{value // 62500 % 250 + 1}"
+
+
+def statuses_until_throttled(send: Callable[[str, int], requests.Response], servers: Servers, limit: int) -> list:
+    """Send `limit + 2` requests, alternating servers; the status codes in order."""
+    answers = []
+    for n, url in zip(range(limit + 2), servers.alternate(), strict=False):
+        answers.append(send(url, n).status_code)
+    return answers
+
+
+def test_login_limit_per_ip_holds_for_the_sum_of_the_processes(servers):
+    ip, limit = client_ip(), RATES["LOGIN_THROTTLE_IP"]
+
+    def login(url: str, n: int) -> requests.Response:
+        body = {"email": f"guess{n}-{ip}@example.com", "password": "wrong"}
+        return requests.post(f"{url}/api/v1/auth/login", json=body, headers={"X-Forwarded-For": ip}, timeout=10)
+
+    answers = statuses_until_throttled(login, servers, limit)
+
+    assert answers == [401] * limit + [429, 429]
+
+
+def test_login_limit_per_email_holds_for_the_sum_of_the_processes(servers):
+    email, limit = f"{uuid.uuid4().hex}@example.com", RATES["LOGIN_THROTTLE_EMAIL"]
+
+    def login(url: str, n: int) -> requests.Response:
+        headers = {"X-Forwarded-For": client_ip()}
+        return requests.post(f"{url}/api/v1/auth/login", json={"email": email, "password": "x"}, headers=headers)
+
+    answers = statuses_until_throttled(login, servers, limit)
+
+    assert answers == [401] * limit + [429, 429]
+
+
+def test_registration_limit_per_ip_holds_for_the_sum_of_the_processes(servers):
+    ip, limit = client_ip(), RATES["REGISTRATION_THROTTLE_IP"]
+
+    def register(url: str, n: int) -> requests.Response:
+        body = {"email": f"new{n}-{ip}@example.com", "password": "plum-kettle-ostrich-42", "phone": "+254712345678"}
+        return requests.post(f"{url}/api/v1/customers", json=body, headers={"X-Forwarded-For": ip}, timeout=10)
+
+    answers = statuses_until_throttled(register, servers, limit)
+
+    assert answers == [201] * limit + [429, 429]
+
+
+def test_admin_login_limit_per_account_holds_for_the_sum_of_the_processes(servers):
+    limit = RATES["LOGIN_THROTTLE_EMAIL"]
+    browser = requests.Session()
+    page = browser.get(f"{servers.urls[0]}/admin/login/", timeout=10)
+    token = page.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+    def admin_login(url: str, n: int) -> requests.Response:
+        form = {"csrfmiddlewaretoken": token, "username": ADMIN_EMAIL, "password": "wrong", "next": "/admin/"}
+        headers = {"X-Forwarded-For": client_ip(), "Referer": f"{url}/admin/login/"}
+        return browser.post(f"{url}/admin/login/", data=form, headers=headers, allow_redirects=False, timeout=10)
+
+    answers = statuses_until_throttled(admin_login, servers, limit)
+
+    assert answers == [200] * limit + [429, 429]
+
+
+# --- Shared caches -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedCache:
+    """A cached read: `path` on the servers, `value` pulls the cached number out of its JSON, `fresh_within`
+    is how many seconds a write through the API may take to show on every process (0: the next read)."""
+
+    name: str
+    path: str
+    value: Callable[[dict], object]
+    fresh_within: float
+
+
+SHARED_CACHES = [
+    # Counts are recounted every API_COUNT_CACHE_SECONDS (a stale one is served meanwhile): that is their bound.
+    SharedCache("product list count", "/api/v1/products", lambda body: body["count"], fresh_within=COUNT_SECONDS),
+]
+
+
+def staff_headers(servers: Servers) -> dict[str, str]:
+    response = requests.post(
+        f"{servers.urls[0]}/api/v1/auth/login",
+        json={"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+        headers={"X-Forwarded-For": client_ip()},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access']}", "X-Forwarded-For": client_ip()}
+
+
+def read(url: str, case: SharedCache) -> object:
+    response = requests.get(f"{url}{case.path}", timeout=10)
+    assert response.status_code == 200, response.text
+    return case.value(response.json())
+
+
+@pytest.mark.parametrize("case", SHARED_CACHES, ids=lambda case: case.name)
+def test_a_cached_read_is_shared_by_the_processes_and_fresh_on_all_of_them_after_a_write(servers, case):
+    a, b = servers.urls
+    time.sleep(COUNT_SECONDS + 0.5)  # whatever an earlier test cached has gone stale
+    read(a, case)  # a stale entry is recounted by this read...
+    before = read(a, case)  # ...and this one is served from the cache
+    # A row the services never hear of (raw SQL): nothing invalidates the cache.
+    hidden_product_insert(servers)
+
+    seen_by_b = read(b, case)
+
+    assert seen_by_b == before, "the other process computed its own value: the cache is not shared"
+
+    headers = staff_headers(servers)
+    body = {"name": "Teapot", "sku": f"TEA-{uuid.uuid4().hex[:12]}", "price": "12.50", "stock": 3, "category": 1}
+    created = requests.post(f"{a}/api/v1/products", json=body, headers=headers, timeout=10)
+    assert created.status_code == 201, created.text
+    written_at = time.monotonic()
+    fresh = before
+    while fresh == before and time.monotonic() - written_at <= case.fresh_within + 1.0:
+        fresh = read(b, case)
+        if fresh == before:
+            time.sleep(0.2)
+
+    assert fresh != before, f"still {fresh!r} on the other process {case.fresh_within + 1.0} s after the write"
+    assert read(a, case) == fresh
+
+
+def hidden_product_insert(servers: Servers) -> None:
+    """Copy a product row under a new SKU straight into the servers' SQLite file, as a bulk import might."""
+    with sqlite3.connect(servers.env["DATABASE_URL"].removeprefix("sqlite:///"), timeout=20) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(catalog_product)") if row[1] != "id"]
+        chosen = ", ".join("?" if column == "sku" else column for column in columns)
+        db.execute(
+            f"INSERT INTO catalog_product ({', '.join(columns)}) SELECT {chosen} FROM catalog_product LIMIT 1",
+            [f"HID-{uuid.uuid4().hex[:12]}"],
+        )
