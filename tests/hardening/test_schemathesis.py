@@ -79,6 +79,7 @@ def _run_operation(operation, mode: GenerationMode, headers: dict, shop: dict, r
     run()
 
 
+@pytest.mark.fuzz
 @pytest.mark.django_db
 @pytest.mark.usefixtures("_keep_the_test_connection")
 @pytest.mark.parametrize("role", ["customer", "staff"])
