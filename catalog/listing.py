@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 
 from catalog.cache import catalog_cached
@@ -132,7 +132,7 @@ class ProductListing:
         if start >= count:
             return []
         stop = min(stop, count)
-        if connection.vendor == "mysql":
+        if connections[self.queryset().db].vendor == "mysql":
             return self._page_planned(start, stop, count)
         return list(self.queryset().order_by(*self.order_by()).values(*PRODUCT_COLUMNS)[start:stop])
 
@@ -193,6 +193,7 @@ class ProductListing:
             products = _without_subtree(self.filters, full_text=False)
         ids = products.order_by(*self.order_by(reverse=reverse)).values_list("id")[offset : offset + stop - start]
         inner_sql, inner_params = ids.query.sql_with_params()
+        connection = connections[ids.db]  # the router's choice (a replica for public reads, ecommerce.replicas)
         table = connection.ops.quote_name(Product._meta.db_table)
         if index:
             # Django has no index hints; the table appears once in this FROM clause (subqueries alias it U0).
@@ -211,7 +212,7 @@ class ProductListing:
 
     def _page_planned(self, start: int, stop: int, count: int) -> list[dict[str, Any]]:
         sql, inner_params, _ = self.page_sql(start, stop, count)
-        with connection.cursor() as cursor:
+        with connections[self.queryset().db].cursor() as cursor:
             cursor.execute(sql, inner_params)
             rows = cursor.fetchall()
         price = Product._meta.get_field("price")

@@ -62,7 +62,8 @@ def _free_port() -> int:
 
 
 def _server_env(tmp: Path, prefix: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CACHE_", "LOGIN_"))}
+    skip = ("DJANGO_", "DATABASE_", "CACHE_", "LOGIN_", "PROMETHEUS_")
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     return {
         **keep,
         "DJANGO_DEBUG": "false",
@@ -86,7 +87,8 @@ def _server_env(tmp: Path, prefix: str) -> dict[str, str]:
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "SMS_BACKEND": "locmem",
         "LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": "",
+        # Each gunicorn makes its own multiprocess directory (docker/gunicorn.conf.py); manage.py runs
+        # without one (prometheus_client takes even an empty value as "write files into the cwd").
     }
 
 
