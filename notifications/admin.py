@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from ecommerce.api import DomainError
 from notifications import services
 from notifications.models import Notification
+from orders.events import Actor, EventSource
 
 
 @admin.register(Notification)
@@ -66,7 +67,9 @@ class NotificationAdmin(admin.ModelAdmin):
         resent, failed = [], []
         for notification in queryset.order_by("pk"):
             try:
-                services.notification_resend(notification=notification)
+                services.notification_resend(
+                    notification=notification, actor=Actor.of(request.user), source=EventSource.ADMIN
+                )
             except DomainError as error:
                 failed.append(f"#{notification.pk}: {error}")
             else:

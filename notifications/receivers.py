@@ -3,11 +3,12 @@
 from django.dispatch import receiver
 
 from notifications.services import notification_create_for_order
+from orders.events import EventSource
 from orders.models import Order
 from orders.signals import order_placed
 
 
 @receiver(order_placed, sender=Order, dispatch_uid="notifications.order_placed")
-def order_placed_record_notifications(sender, *, order: Order, **kwargs) -> None:
+def order_placed_record_notifications(sender, *, order: Order, source: EventSource = EventSource.API, **kwargs) -> None:
     """Record the order's SMS and staff email in the order's own transaction; delivery runs after commit."""
-    notification_create_for_order(order=order)
+    notification_create_for_order(order=order, source=source)

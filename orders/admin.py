@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from ecommerce.api import DomainError
 from ecommerce.money import money_display
 from orders import services
+from orders.events import EventSource
 from orders.models import Order, OrderLine, OrderStatus
 
 # Actions offered both on the list (for the selected orders) and on an order's own page.
@@ -98,7 +99,7 @@ class OrderAdmin(admin.ModelAdmin):
         done, failed = [], []
         for order in orders:
             try:
-                services.order_set_status(order_id=order.pk, status=status, by=request.user)
+                services.order_set_status(order_id=order.pk, status=status, by=request.user, source=EventSource.ADMIN)
             except DomainError as error:
                 failed.append(f"{order}: {error}")
             else:

@@ -28,6 +28,7 @@ from django.utils.crypto import constant_time_compare
 from catalog.models import Product
 from ecommerce.money import money
 from orders import metrics
+from orders.events import Actor, ActorType, EventSource, OrderEventKind, order_event_record
 from orders.exceptions import (
     ConcurrentUpdate,
     IdempotencyKeyReused,
@@ -81,6 +82,8 @@ def order_create(
     items: Sequence[Mapping[str, Any]],
     note: str = "",
     idempotency_key: str | None = None,
+    actor: Actor | None = None,
+    source: EventSource = EventSource.API,
 ) -> OrderCreateResult:
     """Place an order of `items` (`{"product": id, "quantity": n}`) for `customer`, priced now.
 
@@ -93,16 +96,20 @@ def order_create(
     (customer, idempotency_key) constraint, and the loser replays the winner's order.
     Raises InvalidOrder / InvalidIdempotencyKey (400), InsufficientStock (409, one `errors` entry
     per short line), IdempotencyKeyReused (422), ConcurrentUpdate (409, retries exhausted).
-    After commit: counts the order in the metrics.
+    After commit: counts the order in the metrics. The timeline gets a `placed` event by `actor` (default:
+    the customer) through `source`.
     """
     lines = _validated_lines(items)
     note = _validated_note(note)
     key = idempotency_key_parse(idempotency_key)
     fingerprint = request_fingerprint(lines=lines, note=note) if key is not None else ""
+    placed_by = (actor or Actor(ActorType.CUSTOMER, customer.pk), source)
     try:
         return _with_retries(
             "create",
-            lambda: _order_create_once(customer=customer, lines=lines, note=note, key=key, fingerprint=fingerprint),
+            lambda: _order_create_once(
+                customer=customer, lines=lines, note=note, key=key, fingerprint=fingerprint, placed_by=placed_by
+            ),
         )
     except IntegrityError:
         # The unique (customer, idempotency_key) constraint: a twin committed first. Replay it.
@@ -113,7 +120,13 @@ def order_create(
 
 
 def _order_create_once(
-    *, customer: Customer, lines: list[OrderLineRequest], note: str, key: str | None, fingerprint: str
+    *,
+    customer: Customer,
+    lines: list[OrderLineRequest],
+    note: str,
+    key: str | None,
+    fingerprint: str,
+    placed_by: tuple[Actor, EventSource],
 ) -> OrderCreateResult:
     with transaction.atomic():
         if key is not None:
@@ -185,7 +198,8 @@ def _order_create_once(
         for product in products.values():
             product.stock = remaining[product.pk]
 
-        order_placed.send(sender=Order, order=order)
+        _record_placed(order, line_count=len(order_lines), placed_by=placed_by)
+        order_placed.send(sender=Order, order=order, source=placed_by[1])
         transaction.on_commit(lambda: _placed(order, line_count=len(order_lines)))
     return OrderCreateResult(order=order, replayed=False)
 
@@ -200,6 +214,12 @@ def _cache_lines(order: Order, lines: list[OrderLine]) -> None:
     cached._result_cache = lines
     cached._prefetch_done = True  # type: ignore[attr-defined]
     order._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
+
+
+def _record_placed(order: Order, *, line_count: int, placed_by: tuple[Actor, EventSource]) -> None:
+    actor, source = placed_by
+    data = {"total": str(order.total), "currency": order.currency, "lines": line_count}
+    order_event_record(order_id=order.pk, kind=OrderEventKind.PLACED, actor=actor, source=source, data=data)
 
 
 def _placed(order: Order, *, line_count: int) -> None:
@@ -302,33 +322,40 @@ def _validated_note(note: Any) -> str:
 # --- Status changes --------------------------------------------------------------
 
 
-def order_cancel(*, order_id: int, by: User | AnonymousUser) -> Order:
+def order_cancel(*, order_id: int, by: User | AnonymousUser, source: EventSource = EventSource.API) -> Order:
     """Cancel an order and give its stock back, in one transaction.
 
     The owner may cancel while the order is pending, staff while pending or confirmed.
     Locks the order row, then its products by ascending pk. Raises OrderNotFound (404: no such
     order or not the caller's), IllegalTransition (409). Retries deadlocks like `order_create`.
+    The timeline gets a `cancelled` event (with the stock returned) by `by` through `source`.
     """
     return _with_retries(
-        "cancel", lambda: _order_transition_once(order_id=order_id, status=OrderStatus.CANCELLED, by=by)
+        "cancel",
+        lambda: _order_transition_once(order_id=order_id, status=OrderStatus.CANCELLED, by=by, source=source),
     )
 
 
-def order_set_status(*, order_id: int, status: str, by: User | AnonymousUser) -> Order:
+def order_set_status(
+    *, order_id: int, status: str, by: User | AnonymousUser, source: EventSource = EventSource.API
+) -> Order:
     """Staff move an order along pending→confirmed→shipped→delivered, or cancel it (stock comes back).
 
     Locks the order row (and, when cancelling, its products by ascending pk). Raises OrderNotFound
     (404), OrderPermissionDenied (403: the owner, who is not staff), IllegalTransition (409),
-    InvalidOrder (400: not a status).
+    InvalidOrder (400: not a status). The timeline gets the change by `by` through `source`.
     """
     if status not in OrderStatus.values:
         raise InvalidOrder("Unknown status.", errors={"status": [f"One of: {', '.join(OrderStatus.values)}."]})
     return _with_retries(
-        "set_status", lambda: _order_transition_once(order_id=order_id, status=status, by=by, staff_only=True)
+        "set_status",
+        lambda: _order_transition_once(order_id=order_id, status=status, by=by, staff_only=True, source=source),
     )
 
 
-def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUser, staff_only: bool = False) -> Order:
+def _order_transition_once(
+    *, order_id: int, status: str, by: User | AnonymousUser, source: EventSource, staff_only: bool = False
+) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         is_staff = bool(by.is_authenticated and by.is_staff)
@@ -341,10 +368,10 @@ def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUs
         if status == OrderStatus.CANCELLED and not is_staff and order.status not in OWNER_CANCELLABLE_STATUSES:
             raise IllegalTransition(f"An order that is {order.status} can only be cancelled by the shop.")
         previous = order.status
-        if status == OrderStatus.CANCELLED:
-            _restock(order)
+        returned = _restock(order) if status == OrderStatus.CANCELLED else None
         order.status = status
         order.save(update_fields=["status", "updated_at"])
+        _record_transition(order, previous=previous, returned=returned, by=by, source=source)
         transaction.on_commit(
             lambda: logger.info(
                 "order status changed",
@@ -354,13 +381,26 @@ def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUs
     return order
 
 
-def _restock(order: Order) -> None:
-    """Give an order's units back: lock its products by ascending pk, then one bulk update."""
+def _record_transition(
+    order: Order, *, previous: str, returned: dict[int, int] | None, by: User | AnonymousUser, source: EventSource
+) -> None:
+    data: dict[str, Any] = {"from": previous, "to": order.status}
+    kind = OrderEventKind.STATUS_CHANGED
+    if returned is not None:
+        kind = OrderEventKind.CANCELLED
+        data["stock_returned"] = [{"product": pk, "quantity": quantity} for pk, quantity in sorted(returned.items())]
+    order_event_record(order_id=order.pk, kind=kind, actor=Actor.of(by), source=source, data=data)
+
+
+def _restock(order: Order) -> dict[int, int]:
+    """Give an order's units back: lock its products by ascending pk, then one bulk update. Returns the
+    quantities given back, by product id."""
     quantities = dict(order.lines.values_list("product_id", "quantity"))
     products = list(Product.objects.select_for_update().filter(pk__in=list(quantities)).order_by("pk"))
     for product in products:
         product.stock = F("stock") + quantities[product.pk]
     Product.objects.bulk_update(products, ["stock"])
+    return quantities
 
 
 # --- Retries ---------------------------------------------------------------------
