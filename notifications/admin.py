@@ -37,6 +37,10 @@ class NotificationAdmin(admin.ModelAdmin):
         # Notifications are recorded when an order is placed; the admin only reads and resends them.
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        # The audit log of what was sent: never deleted from the admin (no delete button, no bulk delete action).
+        return False
+
     def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         # The change form is read-only (an audit log), but the resend action needs "change".
         return obj is None and super().has_change_permission(request, obj)
