@@ -25,6 +25,7 @@ from ecommerce.api import DomainError
 from ecommerce.money import money_display
 from notifications import services as notification_services
 from notifications.models import Notification, NotificationStatus
+from notifications.status import UNCERTAIN_PROVIDER_STATUS
 from orders import admin as orders_admin
 from orders.events import Actor, EventSource
 from orders.models import Order
@@ -90,7 +91,7 @@ admin.site.register(Customer, CustomerAdmin)
 def notification_state(notification: Notification) -> str:
     """Its status as staff need it: a failed SMS the provider may have taken is "uncertain", not just failed."""
     if notification.status == NotificationStatus.FAILED:
-        if notification.provider_status == "unknown":
+        if notification.provider_status == UNCERTAIN_PROVIDER_STATUS:
             return "Uncertain"
         if notification.next_attempt_at is not None:
             return f"Failed, retry due {format_datetime(notification.next_attempt_at)}"

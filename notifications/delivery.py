@@ -121,7 +121,7 @@ def _record_failure(
         outcome=outcome,
         last_error=text,
         next_attempt_at=next_attempt_at,
-        provider_status=error.provider_status or ("unknown" if outcome == "uncertain" else ""),
+        provider_status=error.provider_status or (status.UNCERTAIN_PROVIDER_STATUS if outcome == "uncertain" else ""),
         provider_message_id=error.provider_message_id,
         source=source,
     )

@@ -31,6 +31,8 @@ PENDING, SENDING, SENT, FAILED = (
     NotificationStatus.SENT,
     NotificationStatus.FAILED,
 )
+# The provider status of a failed SMS the provider may have accepted ("uncertain": never resent automatically).
+UNCERTAIN_PROVIDER_STATUS = "unknown"
 UNKNOWN_OUTCOME = (
     "The provider may have accepted this SMS, so it is not retried automatically (at most one SMS per "
     "notification). Check the provider's dashboard and resend from the admin if it never arrived."
@@ -262,7 +264,7 @@ def notification_release_stale_claims(*, now: datetime, source: EventSource = Ev
             Q(),
             {
                 "next_attempt_at": None,
-                "provider_status": "unknown",
+                "provider_status": UNCERTAIN_PROVIDER_STATUS,
                 "last_error": f"The delivery task stopped while sending. {UNKNOWN_OUTCOME}",
             },
         ),
