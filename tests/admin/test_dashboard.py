@@ -187,3 +187,29 @@ def test_an_app_page_has_no_dashboard(admin_site_client):
     response = admin_site_client.get("/admin/orders/")
 
     assert response.status_code == 200 and "shop-dashboard" not in response.content.decode()
+
+
+def test_the_failure_filter_tells_uncertain_retrying_and_final_apart(admin_site_client):
+    retrying = NotificationFactory(status=NotificationStatus.FAILED, next_attempt_at=timezone.now())
+    uncertain = NotificationFactory(status=NotificationStatus.FAILED, provider_status="unknown")
+    final = NotificationFactory(status=NotificationStatus.FAILED, provider_status="UserInBlacklist")
+    NotificationFactory(status=NotificationStatus.SENT, provider_status="unknown")
+    url = "/admin/notifications/notification/"
+
+    def listed(value: str) -> set[int]:
+        return {n.pk for n in admin_site_client.get(url, {"failure": value}).context["cl"].result_list}
+
+    assert listed("uncertain") == {uncertain.pk}
+    assert listed("retrying") == {retrying.pk}
+    assert listed("final") == {final.pk}
+
+
+def test_the_low_stock_filter_of_the_products_list_uses_the_setting(admin_site_client, settings):
+    settings.LOW_STOCK_THRESHOLD = 1
+    empty, one = ProductFactory(stock=0), ProductFactory(stock=1)
+    ProductFactory(stock=2)
+
+    response = admin_site_client.get("/admin/catalog/product/", {"stock": "low"})
+
+    assert {p.pk for p in response.context["cl"].result_list} == {empty.pk, one.pk}
+    assert "Low (at most 1)" in response.content.decode()

@@ -114,3 +114,12 @@ def test_env_example_lists_every_variable_the_settings_read():
 
     assert read, "no variables found in settings.py"
     assert read - listed == set()
+
+
+def test_low_stock_threshold_comes_from_the_environment_and_is_never_negative():
+    assert settings_value("settings.LOW_STOCK_THRESHOLD", DJANGO_DEBUG="true") == "5"
+    assert settings_value("settings.LOW_STOCK_THRESHOLD", DJANGO_DEBUG="true", LOW_STOCK_THRESHOLD="12") == "12"
+
+    refused = run_manage("check", DJANGO_DEBUG="true", LOW_STOCK_THRESHOLD="-1")
+
+    assert refused.returncode != 0 and "LOW_STOCK_THRESHOLD" in refused.stderr
