@@ -168,7 +168,7 @@ def test_the_system_section_has_its_own_page(admin_site_client):
 
     assert response.status_code == 200
     assert [app["name"] for app in response.context["app_list"]] == ["System"]
-    assert "shop-dashboard" not in response.content.decode()
+    assert "shop-dashboard" not in response.content.decode() and "reports-module" not in response.content.decode()
     assert "/admin/auth/group/" in response.content.decode()
 
 
@@ -186,7 +186,8 @@ def response_title(body: str) -> str:
 def test_an_app_page_has_no_dashboard(admin_site_client):
     response = admin_site_client.get("/admin/orders/")
 
-    assert response.status_code == 200 and "shop-dashboard" not in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 200 and "shop-dashboard" not in body and "reports-module" not in body
 
 
 def test_the_failure_filter_tells_uncertain_retrying_and_final_apart(admin_site_client):
