@@ -12,13 +12,14 @@ answer, then checks that the banner was printed and what a newcomer meets first:
 
 The server's whole process group is ended and the clone removed whatever happens. Standard library only.
 
-Environment: CHECK_MAKE_RUN_REPO (the repository to clone, default this one), VENV (default: this repository's .venv, so nothing is reinstalled), CHECK_MAKE_RUN_PORTS (a range
-to take a free port from, default 8100-8149), CHECK_MAKE_RUN_TIMEOUT (seconds for the banner and the server to
-answer, default 180).
+Environment: CHECK_MAKE_RUN_REPO (the repository to clone, default this one), VENV (default: this repository's
+.venv, so nothing is reinstalled), CHECK_MAKE_RUN_PORTS (a range to take a free port from, default 8100-8149),
+CHECK_MAKE_RUN_TIMEOUT (seconds for the server to answer, default 180).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -119,7 +120,8 @@ def check(base: str, clone: Path, env: dict[str, str], python: str, log: Path) -
 
     status, _, body, _ = request(opener, "GET", f"{base}/api/v1/products")
     products = json.loads(body)
-    expect(status == 200 and products["count"] > 0, f"GET /api/v1/products lists the demo products ({products['count']})")
+    count = products["count"]
+    expect(status == 200 and count > 0, f"GET /api/v1/products lists the demo products ({count})")
 
     status, _, body, _ = request(opener, "GET", f"{base}/api/v1")
     links = json.loads(body)
@@ -156,9 +158,8 @@ def check(base: str, clone: Path, env: dict[str, str], python: str, log: Path) -
 
     status, _, body, _ = request(opener, "GET", f"{base}/api/v1/products?in_stock=true&page_size=1")
     product = json.loads(body)["results"][0]
-    status, _, body, _ = request(
-        opener, "POST", f"{base}/api/v1/orders", body={"items": [{"product": product["id"], "quantity": 1}]}, headers=auth
-    )
+    items = [{"product": product["id"], "quantity": 1}]
+    status, _, body, _ = request(opener, "POST", f"{base}/api/v1/orders", body={"items": items}, headers=auth)
     order = json.loads(body)
     expect(status == 201, f"the demo customer places an order ({body[:200]!r})")
 
@@ -235,10 +236,8 @@ def main() -> int:
                 pass
         if server is not None:
             # The reloader's child may outlive make: end whatever is left of the group.
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         shutil.rmtree(tmp, ignore_errors=True)
     print("make run from a clean clone: ok")
     return 0

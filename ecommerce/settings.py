@@ -259,8 +259,7 @@ LOGGING = {
 # --- Email (Django 6.1's MAILERS; the EMAIL_* variables configure the default mailer) ---
 # In debug (`make run`) emails are printed on the console unless EMAIL_BACKEND says otherwise.
 _email_backend = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_BACKEND", default=f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend"
 )
 MAILERS = {
     "default": {

@@ -155,7 +155,7 @@ def banner(base_url: str, staff_password: str, customer_password: str) -> str:
             "  Try:",
             f"    curl '{base}/api/v1/products?ordering=price&page_size=3'",
             f"    curl -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\",
-            f"         -d '{{\"email\": \"{CUSTOMER_EMAIL}\", \"password\": \"{customer_password}\"}}'",
+            f'         -d \'{{"email": "{CUSTOMER_EMAIL}", "password": "{customer_password}"}}\'',
             "",
             f"  Order notifications: SMS through {settings.SMS_BACKEND}, email through {email_backend}",
             "  (console: printed below). Ctrl-C stops the server.",
