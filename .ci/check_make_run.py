@@ -8,7 +8,7 @@ answer, then checks that the banner was printed and what a newcomer meets first:
 - `GET /api/v1` links the collections;
 - the staff demo login signs in to the admin (its login form), the customer demo login gets a JWT;
 - a demo order is placed, and both of its notifications (SMS to the customer, email to staff) are sent;
-- a Django log line (the autoreloader's) is printed once, not twice (plain and JSON).
+- a Django log line (the autoreloader's) and a request's (a 404's) are printed once, not twice (plain and JSON).
 
 The server's whole process group is ended and the clone removed whatever happens. Standard library only.
 
@@ -184,9 +184,16 @@ def check(base: str, clone: Path, env: dict[str, str], python: str, log: Path) -
         f"both notifications of order {order['id']} are sent ({line or result.stderr[-500:]})",
     )
 
+    # A 4xx: logged by ecommerce.request, and (before) by runserver's django.server too.
+    probe = f"/api/v1/no-such-path-{os.getpid()}-{int(time.time())}"
+    status, _, _, _ = request(opener, "GET", f"{base}{probe}")
+    expect(status == 404, f"GET {probe} is a 404")
+    time.sleep(1)  # the server writes its log line after the answer
     text = log.read_text(errors="replace")
     count = text.count("Watching for file changes")
     expect(count == 1, f"a Django log line is printed once (the autoreloader's: {count} times)")
+    count = sum(probe in line for line in text.splitlines())
+    expect(count == 1, f"a request's log line is printed once (the 404's: {count} times)")
     expect(bool(banner), "the banner was printed")
 
 

@@ -241,7 +241,7 @@ LOGGING = {
         "json": {"()": "ecommerce.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
-    "handlers": _log_handlers,
+    "handlers": {**_log_handlers, "discard": {"class": "logging.NullHandler"}},
     "root": {"handlers": list(_log_handlers), "level": LOG_LEVEL},
     "loggers": {
         # Django's default logging gives "django" its own handlers: a plain-text console one (in debug), so with
@@ -251,7 +251,9 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # The request log line is ours (ecommerce.request); Django's own would duplicate it.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # runserver's request lines (4xx and 5xx as warnings and errors) repeat ecommerce.request's; Django's
+        # defaults make it propagate nowhere, and with no handler Python's last resort printed them plain.
+        "django.server": {"handlers": ["discard"], "propagate": False},
         "django.db.backends": {"level": "INFO"},
     },
 }

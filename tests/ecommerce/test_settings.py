@@ -150,3 +150,18 @@ def test_a_django_log_line_is_printed_once_in_debug(log_format):
 
     assert result.returncode == 0, result.stderr
     assert (result.stdout + result.stderr).count("probe-line-4711") == 1, result.stdout + result.stderr
+
+
+def test_runservers_request_lines_are_not_printed_beside_ours():
+    # ecommerce.request logs every request; runserver's own line for a 4xx (django.server, a warning) came out
+    # as well, plain, through Python's last-resort handler.
+    result = run_manage(
+        "shell",
+        "-c",
+        "import logging; logging.getLogger('django.server').warning('probe-request-4711')",
+        DJANGO_DEBUG="true",
+        LOG_LEVEL="INFO",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "probe-request-4711" not in result.stdout + result.stderr
