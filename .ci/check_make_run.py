@@ -41,8 +41,9 @@ BANNER = "ecommerce-service is starting:"
 # What seed_demo_data creates, with the debug defaults of their passwords (ecommerce/settings.py).
 STAFF = ("admin@example.com", "demo-admin-pass")
 CUSTOMER = ("customer@example.com", "demo-customer-pass")
-# The only variables kept from the caller's environment: what finding tools and a home needs.
+# The only variables kept from the caller's environment: what finding tools, a home and the package index need.
 KEEP = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "LOGNAME", "SHELL", "TERM", "PYENV_ROOT"}
+KEEP_PREFIXES = ("PIP_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 
 
 class CheckFailed(Exception):
@@ -202,7 +203,7 @@ def main() -> int:
     port = free_port(os.environ.get("CHECK_MAKE_RUN_PORTS", "8100-8149"))
     timeout = float(os.environ.get("CHECK_MAKE_RUN_TIMEOUT", "180"))
     base = f"http://127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items() if key in KEEP}
+    env = {key: value for key, value in os.environ.items() if key in KEEP or key.upper().startswith(KEEP_PREFIXES)}
     env["PYTHONUNBUFFERED"] = "1"
     tmp = Path(tempfile.mkdtemp(prefix="check-make-run-"))
     clone, log = tmp / "clone", tmp / "make-run.log"
