@@ -44,7 +44,7 @@ venv: $(VENV)/.installed
 run: venv
 	@set -e; export DJANGO_DEBUG="$${DJANGO_DEBUG:-true}"; \
 	$(PY) manage.py migrate --noinput; \
-	$(PY) manage.py seed_demo_data --banner "http://$(if $(filter 0.0.0.0 ::,$(HOST)),localhost,$(HOST)):$(PORT)"; \
+	$(PY) manage.py seed_demo_data --banner "http://$(if $(filter 0.0.0.0,$(HOST)),localhost,$(HOST)):$(PORT)"; \
 	exec $(PY) manage.py runserver "$(HOST):$(PORT)"
 
 test: venv
