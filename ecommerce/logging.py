@@ -136,3 +136,59 @@ _RESERVED = [
     "threadName",
     "taskName",
 ]
+
+
+def logging_config(
+    *,
+    level: str,
+    fmt: str,
+    file: str = "",
+    file_max_bytes: int = 10 * 1024 * 1024,
+    file_backups: int = 5,
+    loggers: dict[str, dict] | None = None,
+) -> dict:
+    """The `logging.config.dictConfig` of every process: Django's `LOGGING` and gunicorn's `logconfig_dict`.
+
+    One line per record on stdout (`fmt` "json" or "text"), and in `file` too when given (rotated, JSON),
+    each record carrying the request's context and its secrets redacted. `loggers` configures more named
+    loggers (gunicorn's own, in its process).
+    """
+    filters = ["request_context", "redact"]
+    handlers: dict[str, dict] = {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": fmt if fmt in ("json", "text") else "json",
+            "filters": filters,
+        },
+    }
+    if file:
+        handlers["file"] = {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": file,
+            "maxBytes": file_max_bytes,
+            "backupCount": file_backups,
+            "formatter": "json",
+            "filters": filters,
+        }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_context": {"()": "ecommerce.logging.RequestContextFilter"},
+            "redact": {"()": "ecommerce.logging.RedactingFilter"},
+        },
+        "formatters": {
+            "json": {"()": "ecommerce.logging.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": handlers,
+        "root": {"handlers": list(handlers), "level": level},
+        "loggers": {
+            # The request log line is ours (ecommerce.request); Django's own would duplicate it.
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "WARNING"},
+            "django.db.backends": {"level": "INFO"},
+            **(loggers or {}),
+        },
+    }
