@@ -82,7 +82,7 @@ def _stock_add(units: Mapping[int, int]) -> None:
     """One UPDATE adding `units[pk]` (negative: taking) to each product's stock, relative to the row's value."""
     if not units:
         return
-    whens = [When(pk=pk, then=F("stock") + delta) for pk, delta in units.items()]
+    whens = [When(pk=pk, then=F("stock") + delta if delta >= 0 else F("stock") - -delta) for pk, delta in units.items()]
     Product.objects.filter(pk__in=list(units)).update(
         stock=Case(*whens, default=F("stock"), output_field=Product._meta.get_field("stock"))
     )
