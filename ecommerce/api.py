@@ -28,8 +28,6 @@ from ecommerce.exceptions import DomainError
 from ecommerce.ids import is_json_integer, parse_id
 from ecommerce.renderers import JSONRenderer
 
-__all__ = ["DomainError"]  # and what is defined below
-
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:ecommerce:problem:"
 
