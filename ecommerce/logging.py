@@ -182,12 +182,19 @@ def logging_config(
             "json": {"()": "ecommerce.logging.JsonFormatter"},
             "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         },
-        "handlers": handlers,
+        "handlers": {**handlers, "discard": {"class": "logging.NullHandler"}},
         "root": {"handlers": list(handlers), "level": level},
         "loggers": {
+            # Django's default logging gives "django" its own handlers: a plain-text console one (in debug), so with
+            # the root's every line was printed twice (plain and JSON), and mail_admins (with debug off), which would
+            # mail tracebacks to DJANGO_ADMINS, the shop's staff here. Named here, its handlers are replaced: it
+            # only propagates to the root's.
+            "django": {"handlers": [], "level": level, "propagate": True},
             # The request log line is ours (ecommerce.request); Django's own would duplicate it.
             "django.request": {"level": "ERROR"},
-            "django.server": {"level": "WARNING"},
+            # runserver's request lines (4xx and 5xx as warnings and errors) repeat ecommerce.request's; Django's
+            # defaults make it propagate nowhere, and with no handler Python's last resort printed them plain.
+            "django.server": {"handlers": ["discard"], "propagate": False},
             "django.db.backends": {"level": "INFO"},
             **(loggers or {}),
         },

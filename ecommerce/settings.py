@@ -219,7 +219,10 @@ LOGGING = logging_config(
 )
 
 # --- Email (Django 6.1's MAILERS; the EMAIL_* variables configure the default mailer) ---
-_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# In debug (`make run`) emails are printed on the console unless EMAIL_BACKEND says otherwise.
+_email_backend = env.str(
+    "EMAIL_BACKEND", default=f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend"
+)
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
@@ -483,7 +486,11 @@ ORDER_IDEMPOTENCY_KEY_TTL_HOURS = env.int("ORDER_IDEMPOTENCY_KEY_TTL_HOURS", def
 
 # --- The shop: notifications ----------------------------------------------------------------------
 # Staff addresses for new-order emails ("Name <email>" allowed), comma-separated; empty: DJANGO_ADMINS.
-ORDER_NOTIFICATION_EMAILS = env.list("ORDER_NOTIFICATION_EMAILS", default=[])
+# In debug without DJANGO_ADMINS: the demo staff user's address (`seed_demo_data`), so that a demo order's
+# email is sent (to the console backend) rather than recorded as failed for want of an address.
+ORDER_NOTIFICATION_EMAILS = env.list(
+    "ORDER_NOTIFICATION_EMAILS", default=["admin@example.com"] if DEBUG and not ADMINS else []
+)
 # SMS backend: a dotted path to a class, or africastalking | console | locmem.
 SMS_BACKEND = env.str("SMS_BACKEND", default="console" if DEBUG else "africastalking")
 # Africa's Talking: the username "sandbox" selects the sandbox. The API key has no default: without it
