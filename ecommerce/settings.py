@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "ecommerce.middleware.BodySizeLimitMiddleware",
     # Cache-Control, Vary, ETag and 304s of the API's GETs (public for anonymous catalog reads only).
     "ecommerce.middleware.HttpCachingMiddleware",
+    # Anonymous catalog reads answered from the shared cache, skipping everything below (catalog/api/response_cache.py).
+    "catalog.api.response_cache.CatalogResponseCacheMiddleware",
     # Django's sessions and messages, made only when used (ecommerce/middleware.py): API requests do not.
     "ecommerce.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -413,6 +415,10 @@ API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=0)
 # (counting a million rows costs more than the page itself); smaller counts are always exact.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+# Anonymous catalog reads kept whole in the shared cache (catalog.api.response_cache), current until a write
+# through the services changes what they show; this bounds them anyway (writes that bypass the services,
+# unshared caches). 0: off.
+API_RESPONSE_CACHE_SECONDS = env.int("API_RESPONSE_CACHE_SECONDS", default=300)
 # Cached catalog reads (price-stats and the tree, catalog/cache.py) are invalidated by every write
 # through catalog.services; this bounds them anyway (writes that bypass the services, unshared caches).
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)

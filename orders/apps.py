@@ -8,3 +8,5 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         # Register the metrics at start-up so /metrics lists them before the first order.
         from orders import metrics  # noqa: F401
+        # The catalog's cached answers learn of stock taken and given back (orders/receivers.py).
+        from orders import receivers  # noqa: F401
