@@ -6,7 +6,6 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        # Register the metrics at start-up so /metrics lists them before the first order.
-        from orders import metrics  # noqa: F401
-        # The catalog's cached answers learn of stock taken and given back (orders/receivers.py).
-        from orders import receivers  # noqa: F401
+        # Register the metrics at start-up so /metrics lists them before the first order; connect the
+        # receivers that tell the catalog's cached answers of stock taken and given back.
+        from orders import metrics, receivers  # noqa: F401

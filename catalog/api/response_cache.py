@@ -27,8 +27,8 @@ process) may leave stale.
 What still runs per request on a hit: everything outside this layer, i.e. the request id and the JSON
 access log line, Prometheus' request metrics (`ecommerce_api_response_cache_total` counts hits and misses
 per view), the security headers, `HttpCachingMiddleware`'s Vary, Cache-Control, ETag and 304, and the
-API's throttles (`DEFAULT_THROTTLE_CLASSES`, checked here as the view would; a request they refuse goes on
-to the view, which answers 429).
+view's throttles (its `throttle_classes`, the API's `DEFAULT_THROTTLE_CLASSES`, checked here as the view
+would check them; a request they refuse goes on to the view, which answers 429).
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils.http import quote_etag
 from prometheus_client import Counter
-from rest_framework.settings import api_settings
 
 from catalog.cache import GENERATION_KEY, STOCK_GENERATION_KEY, product_stock_key
 from ecommerce import metrics
@@ -106,17 +105,18 @@ def _cacheable(request: HttpRequest) -> bool:
         and request.path_info.startswith(_PREFIXES)
         and settings.API_RESPONSE_CACHE_SECONDS > 0
         # DRF's test client authenticates without credentials (APIClient.force_authenticate).
-        and not hasattr(request, "_force_auth_user")
+        and getattr(request, "_force_auth_user", None) is None
     )
 
 
-def _throttled(request: HttpRequest) -> bool:
-    """Whether the API's default throttles refuse this request now (counting it when they let it through)."""
-    throttles = api_settings.DEFAULT_THROTTLE_CLASSES
+def _throttled(request: HttpRequest, view_class) -> bool:
+    """Whether the view's throttles refuse this request now (counting it, as the view would, when they let it
+    through)."""
+    throttles = getattr(view_class, "throttle_classes", ())
     if not throttles:
         return False
     shim = _ThrottleRequest(request)
-    return not all(throttle().allow_request(shim, None) for throttle in throttles)  # type: ignore[operator]
+    return not all(throttle().allow_request(shim, view_class) for throttle in throttles)
 
 
 def response_cache_key(request: HttpRequest, view: str) -> str:
@@ -149,7 +149,7 @@ class CatalogResponseCacheMiddleware:
         found = cache.get_many([key, *version_keys])
         versions = tuple(found.get(version_key) for version_key in version_keys)
         entry = found.get(key)
-        if entry is not None and entry[0] == versions and not _throttled(request):
+        if entry is not None and entry[0] == versions and not _throttled(request, getattr(match.func, "cls", None)):
             metrics.child(LOOKUPS, view, "hit").inc()
             _, content, headers = entry
             response = HttpResponse(content)
@@ -160,7 +160,7 @@ class CatalogResponseCacheMiddleware:
         metrics.child(LOOKUPS, view, "miss").inc()
         response = self.get_response(request)
         if _storable(request, response):
-            content = response.content  # type: ignore[attr-defined]  # not streaming (_storable)
+            content = response.content
             # HttpCachingMiddleware's ETag (Django's: the body's MD5), computed once here and kept.
             response.headers["ETag"] = quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest())
             headers = tuple((name, value) for name, value in response.items() if name.lower() not in _UNKEPT_HEADERS)
