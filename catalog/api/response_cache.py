@@ -34,6 +34,7 @@ would check them; a request they refuse goes on to the view, which answers 429).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -41,10 +42,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import Resolver404, resolve
 from django.utils.http import quote_etag
 from prometheus_client import Counter
 
+from catalog.api.views import CategoryViewSet, ProductViewSet
 from catalog.cache import GENERATION_KEY, STOCK_GENERATION_KEY, product_stock_key
 from ecommerce import metrics
 from ecommerce.middleware import is_anonymous
@@ -62,28 +63,51 @@ _JSON_ACCEPTS = frozenset({"*/*", "application/json"})
 _UNKEPT_HEADERS = frozenset({"x-request-id", "set-cookie", "date"})
 
 
-def _catalog(match) -> tuple[str, ...]:
+def _catalog(pk: str | None) -> tuple[str, ...]:
     return (GENERATION_KEY,)
 
 
-def _lists(match) -> tuple[str, ...]:
+def _lists(pk: str | None) -> tuple[str, ...]:
     return (GENERATION_KEY, STOCK_GENERATION_KEY)
 
 
-def _product(match) -> tuple[str, ...]:
-    return (GENERATION_KEY, product_stock_key(int(match.kwargs["pk"])))
+def _product(pk: str | None) -> tuple[str, ...]:
+    return (GENERATION_KEY, product_stock_key(int(pk or 0)))
 
 
-# URL name -> the cache keys of the generations its answer depends on.
-CACHED_VIEWS: dict[str, Callable[..., tuple[str, ...]]] = {
-    "product-list": _lists,
-    "product-detail": _product,
-    "category-list": _catalog,
-    "category-detail": _catalog,
-    "category-tree": _catalog,
-    "category-products": _lists,
-    "category-price-stats": _catalog,
+# The cached reads: URL name -> the view's class (its throttles), and the cache keys of the generations
+# its answer depends on. Their paths are matched here, before the URL resolver (which a hit skips):
+# _PATHS must name what catalog/api/urls.py routes there (tests/catalog/test_response_cache.py checks).
+CACHED_VIEWS: dict[str, tuple[type, Callable[[str | None], tuple[str, ...]]]] = {
+    "product-list": (ProductViewSet, _lists),
+    "product-detail": (ProductViewSet, _product),
+    "category-list": (CategoryViewSet, _catalog),
+    "category-detail": (CategoryViewSet, _catalog),
+    "category-tree": (CategoryViewSet, _catalog),
+    "category-products": (CategoryViewSet, _lists),
+    "category-price-stats": (CategoryViewSet, _catalog),
 }
+_PATHS = re.compile(
+    r"^/api/v1/(?:"
+    r"(?P<product_list>products)"
+    r"|products/(?P<product_detail>[0-9]+)"
+    r"|(?P<category_list>categories)"
+    r"|categories/(?P<category_tree>tree)"
+    r"|categories/(?P<category_detail>[0-9]+)"
+    r"|categories/(?P<category_products>[0-9]+)/products"
+    r"|categories/(?P<category_price_stats>[0-9]+)/price-stats"
+    r")/?$"
+)
+
+
+def cached_view(path: str) -> tuple[str, str | None] | None:
+    """The URL name of a cached read at `path` and its id (None for the lists and the tree), or None."""
+    match = _PATHS.match(path)
+    if match is None:
+        return None
+    group = match.lastgroup or ""
+    value = match.group(group)
+    return group.replace("_", "-"), value if value.isdigit() else None
 
 
 class _ThrottleRequest:
@@ -135,21 +159,18 @@ class CatalogResponseCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not _cacheable(request):
             return self.get_response(request)
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+        found_view = cached_view(request.path_info)
+        if found_view is None:
             return self.get_response(request)
-        view = match.url_name
-        generations = CACHED_VIEWS.get(view or "")
-        if view is None or generations is None:
-            return self.get_response(request)
+        view, pk = found_view
+        view_class, generations = CACHED_VIEWS[view]
 
         key = response_cache_key(request, view)
-        version_keys = generations(match)
+        version_keys = generations(pk)
         found = cache.get_many([key, *version_keys])
         versions = tuple(found.get(version_key) for version_key in version_keys)
         entry = found.get(key)
-        if entry is not None and entry[0] == versions and not _throttled(request, getattr(match.func, "cls", None)):
+        if entry is not None and entry[0] == versions and not _throttled(request, view_class):
             metrics.child(LOOKUPS, view, "hit").inc()
             _, content, headers = entry
             response = HttpResponse(content)

@@ -390,3 +390,38 @@ def test_with_redis_hits_invalidation_and_stock(shop, customer, redis_cache, com
 
     services.product_update(product=kettle, name="Whistling kettle")
     assert Client().get(path).json()["name"] == "Whistling kettle"
+
+
+@pytest.mark.parametrize("slash", ["", "/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/products",
+        "/api/v1/products/12",
+        "/api/v1/categories",
+        "/api/v1/categories/tree",
+        "/api/v1/categories/3",
+        "/api/v1/categories/3/products",
+        "/api/v1/categories/3/price-stats",
+    ],
+)
+def test_the_cached_paths_are_the_url_confs_catalog_reads(path, slash):
+    from django.urls import resolve
+
+    from catalog.api.response_cache import CACHED_VIEWS, cached_view
+
+    found = cached_view(path + slash)
+
+    assert found is not None
+    assert found[0] == resolve(path + slash).url_name
+    assert found[0] in CACHED_VIEWS
+    assert found[1] == (resolve(path + slash).kwargs.get("pk"))
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/products/x", "/api/v1/products/1/more", "/api/v1/categories/tree/1", "/api/v1/orders"]
+)
+def test_other_paths_are_not_cached_reads(path):
+    from catalog.api.response_cache import cached_view
+
+    assert cached_view(path) is None
