@@ -193,11 +193,12 @@ if DATABASE_REPLICAS:
 # --- Cache ----------------------------------------------------------------------------
 # What protects the service or has a staleness bound lives here: the login, admin-login and registration
 # throttles, the list-count cache, the OIDC token cache, the replica pins. Every process must share it
-# (README "What is shared"): `redis://host:6379/0` (Django's own RedisCache, the `redis` package). Local
-# memory is the zero-setup default for one process only.
+# (README "What is shared"): `redis://host:6379/0` (Django's own RedisCache, the `redis` package, keeping one
+# redis-py client per connection pool: ecommerce/cache.py). Local memory is the zero-setup default for one
+# process only.
 _cache = env.cache_url("CACHE_URL", default="locmemcache://")
 if _cache["BACKEND"].endswith("RedisCache"):
-    _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    _cache["BACKEND"] = "ecommerce.cache.RedisCache"
 _cache["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default=_cache.get("KEY_PREFIX", ""))
 CACHES = {"default": _cache}
 

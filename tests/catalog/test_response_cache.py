@@ -359,7 +359,7 @@ def test_the_views_throttle_still_counts_every_hit(shop, monkeypatch):
 def redis_cache(settings):
     """The shared cache of production: Redis (TEST_REDIS_URL), under a key prefix of this test's own."""
     prefix = f"test-response-cache-{uuid.uuid4().hex}"
-    backend = "django.core.cache.backends.redis.RedisCache"
+    backend = "ecommerce.cache.RedisCache"
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}
     try:
         cache.get("ping")
