@@ -22,7 +22,9 @@ cancellations giving it back change those (orders/receivers.py). One cache round
 and its generations together. So a write through the services is seen by the next read in every process
 that shares the cache; `API_RESPONSE_CACHE_SECONDS` (300 by default, 0 turns the cache off) bounds what
 writes that bypass the services (raw SQL, the bench's bulk seed) or an unshared cache (local memory, per
-process) may leave stale.
+process) may leave stale. A list whose count came from the count cache (`API_COUNT_CACHE_SECONDS`,
+ecommerce.api.cached_count) is kept no longer than that count, so the count lags no more than it would
+without this cache.
 
 What still runs per request on a hit: everything outside this layer, i.e. the request id and the JSON
 access log line, Prometheus' request metrics (`ecommerce_api_response_cache_total` counts hits and misses
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -48,6 +51,7 @@ from prometheus_client import Counter
 from catalog.api.views import CategoryViewSet, ProductViewSet
 from catalog.cache import GENERATION_KEY, STOCK_GENERATION_KEY, product_stock_key
 from ecommerce import metrics
+from ecommerce.api import counts_fresh_until, counts_track, counts_untrack
 from ecommerce.middleware import is_anonymous
 
 LOOKUPS = Counter(
@@ -179,13 +183,22 @@ class CatalogResponseCacheMiddleware:
             return response
 
         metrics.child(LOOKUPS, view, "miss").inc()
-        response = self.get_response(request)
-        if _storable(request, response):
+        counting = counts_track()
+        try:
+            response = self.get_response(request)
+            fresh_until = counts_fresh_until()
+        finally:
+            counts_untrack(counting)
+        timeout = settings.API_RESPONSE_CACHE_SECONDS
+        if fresh_until is not None:
+            # A cached count is in the answer: kept no longer than that count (ecommerce.api.cached_count).
+            timeout = min(timeout, int(fresh_until - time.time()))
+        if timeout > 0 and _storable(request, response):
             content = response.content
             # HttpCachingMiddleware's ETag (Django's: the body's MD5), computed once here and kept.
             response.headers["ETag"] = quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest())
             headers = tuple((name, value) for name, value in response.items() if name.lower() not in _UNKEPT_HEADERS)
-            cache.set(key, (versions, content, headers), settings.API_RESPONSE_CACHE_SECONDS)
+            cache.set(key, (versions, content, headers), timeout)
         return response
 
 
