@@ -24,7 +24,8 @@ that shares the cache; `API_RESPONSE_CACHE_SECONDS` (300 by default, 0 turns the
 writes that bypass the services (raw SQL, the bench's bulk seed) or an unshared cache (local memory, per
 process) may leave stale. A list whose count came from the count cache (`API_COUNT_CACHE_SECONDS`,
 ecommerce.api.cached_count) is kept no longer than that count, so the count lags no more than it would
-without this cache.
+without this cache; an answer read from a replica is kept no longer than `DATABASE_REPLICA_LAG_SECONDS`
+(it may be that old: the generation it is kept under may be newer than what the replica had).
 
 What still runs per request on a hit: everything outside this layer, i.e. the request id and the JSON
 access log line, Prometheus' request metrics (`ecommerce_api_response_cache_total` counts hits and misses
@@ -53,6 +54,7 @@ from catalog.cache import GENERATION_KEY, STOCK_GENERATION_KEY, product_stock_ke
 from ecommerce import metrics
 from ecommerce.api import counts_fresh_until, counts_track, counts_untrack
 from ecommerce.middleware import is_anonymous
+from ecommerce.replicas import read_from_a_replica
 
 LOOKUPS = Counter(
     "ecommerce_api_response_cache",
@@ -193,6 +195,9 @@ class CatalogResponseCacheMiddleware:
         if fresh_until is not None:
             # A cached count is in the answer: kept no longer than that count (ecommerce.api.cached_count).
             timeout = min(timeout, int(fresh_until - time.time()))
+        if read_from_a_replica(request):
+            # Read from a replica: as old as its lag, which a write's new generation would otherwise hide.
+            timeout = min(timeout, settings.DATABASE_REPLICA_LAG_SECONDS)
         if timeout > 0 and _storable(request, response):
             content = response.content
             # HttpCachingMiddleware's ETag (Django's: the body's MD5), computed once here and kept.

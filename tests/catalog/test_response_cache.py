@@ -439,3 +439,24 @@ def test_a_list_with_a_cached_count_is_kept_no_longer_than_that_count(shop, sett
     Client().get("/api/v1/products?page_size=5")
     with django_assert_num_queries(0):
         assert Client().get("/api/v1/products?page_size=5").json()["count"] == 2
+
+
+@pytest.mark.replicas
+@pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
+def test_an_answer_read_from_a_replica_is_kept_no_longer_than_the_replicas_lag(settings):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    product = make_product(make_category("Kitchen"), sku="REP-1")
+    path = f"/api/v1/products/{product.pk}"
+    settings.DATABASE_REPLICA_LAG_SECONDS = 0  # nothing read from a replica may be kept
+    Client().get(path)
+    with CaptureQueriesContext(connections["replica1"]) as replica:
+        assert Client().get(path).status_code == 200
+    assert replica.captured_queries, "the answer read from the replica was kept"
+
+    settings.DATABASE_REPLICA_LAG_SECONDS = 5
+    Client().get(f"{path}?again")
+    with CaptureQueriesContext(connections["replica1"]) as replica:
+        assert Client().get(f"{path}?again").status_code == 200
+    assert not replica.captured_queries
