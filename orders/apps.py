@@ -6,6 +6,5 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        # Register the metrics at start-up so /metrics lists them before the first order; connect the
-        # receivers that tell the catalog's cached answers of stock taken and given back.
-        from orders import metrics, receivers  # noqa: F401
+        # Register the metrics at start-up so /metrics lists them before the first order.
+        from orders import metrics  # noqa: F401

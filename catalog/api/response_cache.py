@@ -17,15 +17,16 @@ with credentials gets in.
 Freshness: each answer is kept with the catalog generations it was computed under (catalog.cache) and is
 current only while they are unchanged: the catalog generation (every write through catalog.services:
 products, categories, imports, repairs), and for the answers that show stock the stock generation (the
-lists: any product's stock) or the product's own stock version (a product); orders taking stock and
-cancellations giving it back change those (orders/receivers.py). One cache round trip fetches the answer
-and its generations together. So a write through the services is seen by the next read in every process
-that shares the cache; `API_RESPONSE_CACHE_SECONDS` (300 by default, 0 turns the cache off) bounds what
-writes that bypass the services (raw SQL, the bench's bulk seed) or an unshared cache (local memory, per
-process) may leave stale. A list whose count came from the count cache (`API_COUNT_CACHE_SECONDS`,
-ecommerce.api.cached_count) is kept no longer than that count, so the count lags no more than it would
-without this cache; an answer read from a replica is kept no longer than `DATABASE_REPLICA_LAG_SECONDS`
-(it may be that old: the generation it is kept under may be newer than what the replica had).
+lists: any product's stock) or the product's own stock version (a product); orders taking stock,
+cancellations giving it back (catalog/stock.py) and staff setting it (catalog.services) change those. One
+cache round trip fetches the answer and its generations together. So a write through the services is seen
+by the next read in every process that shares the cache; `API_RESPONSE_CACHE_SECONDS` (300 by default, 0
+turns the cache off) bounds what writes that bypass the services (raw SQL, the bench's bulk seed) or an
+unshared cache (local memory, per process) may leave stale. A list whose count came from the count cache
+(`API_COUNT_CACHE_SECONDS`, ecommerce.api.cached_count) is kept no longer than that count, so the count
+lags no more than it would without this cache; an answer read from a replica is kept no longer than
+`DATABASE_REPLICA_LAG_SECONDS` (it may be that old: the generation it is kept under may be newer than what
+the replica had).
 
 What still runs per request on a hit: everything outside this layer, i.e. the request id and the JSON
 access log line, Prometheus' request metrics (`ecommerce_api_response_cache_total` counts hits and misses
