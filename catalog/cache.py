@@ -7,20 +7,30 @@ cache (`CACHE_URL`, Redis in production), computes it afresh. Each value also ex
 `CATALOG_CACHE_SECONDS`, the bound for writes that bypass the services (raw SQL, the bench's bulk
 seed) and for processes that do not share a cache (the default local-memory cache is per process).
 
-Stock is not part of anything cached here (price stats count active products whatever their stock),
-so orders taking or returning stock leave the cache alone.
+Stock has versions of its own (`stock_changed`): one for the whole catalog, changed by every change
+of any product's stock, and one per product. Price stats and the tree do not depend on stock (price
+stats count active products whatever their stock) and ignore them; the cached API answers that show
+stock (the product lists and a product, catalog.api.response_cache) carry them too, so an order
+taking or returning stock is visible to the next read of those.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 GENERATION_KEY = "catalog:generation"
+STOCK_GENERATION_KEY = "catalog:stock-generation"
+
+
+def product_stock_key(product_id: int) -> str:
+    """The cache key of one product's stock version (changed by `stock_changed`)."""
+    return f"catalog:stock:{product_id}"
 
 
 def catalog_generation() -> int:
@@ -49,6 +59,27 @@ def _bump() -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not in the cache (evicted or never read): a new value unlike any earlier one
         cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def stock_changed(product_ids: Iterable[int]) -> None:
+    """The stock of these products changed (an order, a cancellation, a staff edit): invalidate what shows it.
+
+    Gives the stock generation and each product's stock version new random values, in one cache round
+    trip, once the current transaction commits (at once outside one): a reader that looked in between
+    read the old stock, as it would have just before the commit. Nothing is cached inside the writer's
+    transaction that would need them sooner. A version lives longer than a cached answer
+    (`API_RESPONSE_CACHE_SECONDS`), so one that expired cannot bring an answer older than it back.
+    """
+    keys = [STOCK_GENERATION_KEY, *(product_stock_key(product_id) for product_id in product_ids)]
+
+    def bump() -> None:
+        timeout = 2 * settings.API_RESPONSE_CACHE_SECONDS + 60
+        cache.set_many({key: secrets.randbits(62) for key in keys}, timeout)
+
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(bump)
+    else:
+        bump()
 
 
 def catalog_cached[T](name: str, compute: Callable[[], T]) -> T:

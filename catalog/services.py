@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.text import slugify
 
-from catalog.cache import catalog_changed
+from catalog.cache import catalog_changed, stock_changed
 from catalog.exceptions import (
     CatalogValidationError,
     CategoryHasProducts,
@@ -317,8 +317,10 @@ def product_update(*, product: Product, **changes: Any) -> Product:
             if "sku" in changed and Product.objects.filter(sku=locked.sku).exclude(pk=locked.pk).exists():
                 raise _sku_taken() from error
             raise
-        if set(changed) - {"stock"}:  # nothing cached depends on stock (catalog.cache)
+        if set(changed) - {"stock"}:
             catalog_changed()
+        else:  # only what shows stock depends on it (catalog.cache)
+            stock_changed([locked.pk])
         logger.info("product updated", extra={"product_id": locked.pk, "fields": changed})
     return locked
 

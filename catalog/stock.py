@@ -13,6 +13,7 @@ from typing import Protocol
 from django.db import transaction
 from django.db.models import Case, F, When
 
+from catalog.cache import stock_changed
 from catalog.exceptions import InsufficientStock
 from catalog.models import Product
 
@@ -79,13 +80,18 @@ def stock_return(*, lines: Iterable[StockLine]) -> None:
 
 
 def _stock_add(units: Mapping[int, int]) -> None:
-    """One UPDATE adding `units[pk]` (negative: taking) to each product's stock, relative to the row's value."""
+    """One UPDATE adding `units[pk]` (negative: taking) to each product's stock, relative to the row's value.
+
+    The cached answers that show these products' stock (catalog.cache, catalog/api/response_cache.py) are
+    invalidated once the transaction commits: one cache round trip, no statement.
+    """
     if not units:
         return
     whens = [When(pk=pk, then=F("stock") + delta if delta >= 0 else F("stock") - -delta) for pk, delta in units.items()]
     Product.objects.filter(pk__in=list(units)).update(
         stock=Case(*whens, default=F("stock"), output_field=Product._meta.get_field("stock"))
     )
+    stock_changed(units)
 
 
 def _require_atomic(operation: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextvars import ContextVar, Token
 from http import HTTPStatus
 from typing import Any
 
@@ -184,6 +185,31 @@ class CountCachingPaginator(DjangoPaginator):
         return super().count
 
 
+# The earliest moment a count this request answered with is due for a recount (None: every count was exact).
+# A cache of whole answers (catalog.api.response_cache) keeps one no longer than that.
+_counts_fresh_until: ContextVar[float | None] = ContextVar("counts_fresh_until", default=None)
+
+
+def counts_fresh_until() -> float | None:
+    """When the oldest cached count used since `counts_track()` is recounted (a `time.time()`), or None."""
+    return _counts_fresh_until.get()
+
+
+def counts_track() -> Token:
+    """Start noting the cached counts used (until `counts_untrack(token)`)."""
+    return _counts_fresh_until.set(None)
+
+
+def counts_untrack(token: Token) -> None:
+    _counts_fresh_until.reset(token)
+
+
+def _note_count(fresh_until: float) -> None:
+    current = _counts_fresh_until.get()
+    if current is None or fresh_until < current:
+        _counts_fresh_until.set(fresh_until)
+
+
 def cached_count(queryset: QuerySet) -> int:
     """`queryset.count()`, with large counts cached for a few seconds.
 
@@ -205,11 +231,14 @@ def cached_count(queryset: QuerySet) -> int:
     if cached is not None:
         count, fresh_until = cached
         if time.time() < fresh_until or not cache.add(f"{key}:recount", 1, seconds):
+            _note_count(fresh_until)
             return count
     count = queryset.count()
     if count >= settings.API_COUNT_CACHE_MIN_ROWS:
         # Kept well past its freshness, so a stale count can be served while one request recounts.
-        cache.set(key, (count, time.time() + seconds), seconds * 10)
+        fresh_until = time.time() + seconds
+        cache.set(key, (count, fresh_until), seconds * 10)
+        _note_count(fresh_until)
     return count
 
 

@@ -144,7 +144,7 @@ class HttpCachingMiddleware(ConditionalGetMiddleware):
             patch_vary_headers(response, _API_VARY)
         if response.status_code != 200 or response.has_header("Cache-Control"):
             return response
-        if _is_anonymous(request) and request.path.startswith(_PUBLIC_PREFIXES):
+        if is_anonymous(request) and request.path.startswith(_PUBLIC_PREFIXES):
             max_age = settings.API_CACHE_MAX_AGE
             response["Cache-Control"] = f"public, max-age={max_age}" if max_age > 0 else "public, no-cache"
             return super().process_response(request, response)
@@ -156,7 +156,7 @@ def _untouched(value) -> bool:
     return isinstance(value, SimpleLazyObject) and value._wrapped is empty
 
 
-def _is_anonymous(request: HttpRequest) -> bool:
+def is_anonymous(request: HttpRequest) -> bool:
     """No credentials sent and nobody signed in (DRF puts the user it authenticated on the request)."""
     if "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return False

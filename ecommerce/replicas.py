@@ -83,6 +83,11 @@ def replica_for_current_request() -> str | None:
     return alias
 
 
+def read_from_a_replica(request: HttpRequest) -> bool:
+    """Whether this request's catalog reads went to a replica (so what it answered may lag the primary)."""
+    return isinstance(getattr(request, "_replica_alias", None), str)
+
+
 class ReplicaRouter:
     """DATABASE_ROUTERS entry: see the module's docstring. Writes and migrations are the primary's."""
 

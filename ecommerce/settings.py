@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "ecommerce.middleware.BodySizeLimitMiddleware",
     # Cache-Control, Vary, ETag and 304s of the API's GETs (public for anonymous catalog reads only).
     "ecommerce.middleware.HttpCachingMiddleware",
+    # Anonymous catalog reads answered from the shared cache, skipping everything below (catalog/api/response_cache.py).
+    "catalog.api.response_cache.CatalogResponseCacheMiddleware",
     # Django's sessions and messages, made only when used (ecommerce/middleware.py): API requests do not.
     "ecommerce.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -193,11 +195,12 @@ if DATABASE_REPLICAS:
 # --- Cache ----------------------------------------------------------------------------
 # What protects the service or has a staleness bound lives here: the login, admin-login and registration
 # throttles, the list-count cache, the OIDC token cache, the replica pins. Every process must share it
-# (README "What is shared"): `redis://host:6379/0` (Django's own RedisCache, the `redis` package). Local
-# memory is the zero-setup default for one process only.
+# (README "What is shared"): `redis://host:6379/0` (Django's own RedisCache, the `redis` package, keeping one
+# redis-py client per connection pool: ecommerce/cache.py). Local memory is the zero-setup default for one
+# process only.
 _cache = env.cache_url("CACHE_URL", default="locmemcache://")
 if _cache["BACKEND"].endswith("RedisCache"):
-    _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    _cache["BACKEND"] = "ecommerce.cache.RedisCache"
 _cache["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default=_cache.get("KEY_PREFIX", ""))
 CACHES = {"default": _cache}
 
@@ -383,6 +386,10 @@ API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=0)
 # (counting a million rows costs more than the page itself); smaller counts are always exact.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=10_000)
+# Anonymous catalog reads kept whole in the shared cache (catalog.api.response_cache), current until a write
+# through the services changes what they show; this bounds them anyway (writes that bypass the services,
+# unshared caches). 0: off.
+API_RESPONSE_CACHE_SECONDS = env.int("API_RESPONSE_CACHE_SECONDS", default=300)
 # Cached catalog reads (price-stats and the tree, catalog/cache.py) are invalidated by every write
 # through catalog.services; this bounds them anyway (writes that bypass the services, unshared caches).
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)

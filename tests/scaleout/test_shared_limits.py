@@ -309,3 +309,76 @@ def hidden_product_insert(servers: Servers) -> None:
             f"INSERT INTO catalog_product ({', '.join(columns)}) SELECT {chosen} FROM catalog_product LIMIT 1",
             [f"HID-{uuid.uuid4().hex[:12]}"],
         )
+
+
+# --- The response cache of anonymous catalog reads (catalog/api/response_cache.py) -----------------------------
+
+
+def hidden_stock_update(servers: Servers, sku: str, stock: int) -> None:
+    """Set a product's stock straight in the servers' SQLite file: the services never hear of it."""
+    with sqlite3.connect(servers.env["DATABASE_URL"].removeprefix("sqlite:///"), timeout=20) as db:
+        db.execute("UPDATE catalog_product SET stock = ? WHERE sku = ?", [stock, sku])
+
+
+def customer_headers(servers: Servers) -> dict[str, str]:
+    ip, email, password = client_ip(), f"buyer-{uuid.uuid4().hex[:12]}@example.com", "plum-kettle-ostrich-42"
+    body = {"email": email, "password": password, "phone": "+254712345678", "first_name": "A", "last_name": "B"}
+    registered = requests.post(f"{servers.urls[1]}/api/v1/customers", json=body, headers={"X-Forwarded-For": ip})
+    assert registered.status_code == 201, registered.text
+    login = requests.post(
+        f"{servers.urls[1]}/api/v1/auth/login",
+        json={"email": email, "password": password},
+        headers={"X-Forwarded-For": ip},
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access']}", "X-Forwarded-For": client_ip()}
+
+
+def test_an_anonymous_answer_is_shared_and_an_order_on_the_other_process_refreshes_it(servers):
+    a, b = servers.urls
+    # Both processes behind one host name, as behind a load balancer (the answer's links name the host).
+    host = {"Host": "localhost"}
+
+    def get(url: str, path: str, **headers: str) -> requests.Response:
+        return requests.get(f"{url}{path}", headers={**host, **headers}, timeout=10)
+
+    kettle = get(a, "/api/v1/products?search=KET-2").json()["results"][0]
+    path = f"/api/v1/products/{kettle['id']}"
+    first = get(a, path)
+    assert first.status_code == 200
+    # Behind the services' back: the processes keep answering what is cached, on both of them.
+    hidden_stock_update(servers, "KET-2", 40)
+
+    on_b = get(b, path)
+
+    assert on_b.json()["stock"] == first.json()["stock"], "the other process computed its own answer"
+    assert on_b.headers["ETag"] == first.headers["ETag"]
+    assert on_b.headers["X-Request-ID"] != first.headers["X-Request-ID"]
+    assert get(b, path, **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    order = requests.post(
+        f"{b}/api/v1/orders",
+        json={"items": [{"product": kettle["id"], "quantity": 3}]},
+        headers=customer_headers(servers),
+        timeout=10,
+    )
+    assert order.status_code == 201, order.text
+
+    # The next read on either process: the stock the order left (40 - 3), not the cached one.
+    assert get(a, path).json()["stock"] == 37
+    assert get(b, path).json()["stock"] == 37
+    assert get(a, "/api/v1/products?search=KET-2").json()["results"][0]["stock"] == 37
+
+
+def test_a_signed_in_read_on_one_process_is_never_the_anonymous_answer_of_the_other(servers):
+    a, b = servers.urls
+    path = "/api/v1/products?page_size=100"
+    anonymous = requests.get(f"{a}{path}", timeout=10)
+    headers = staff_headers(servers)
+
+    staff = requests.get(f"{b}{path}", headers=headers, timeout=10)
+
+    assert staff.status_code == 200
+    assert staff.headers["Cache-Control"] == "private, no-store"
+    assert anonymous.headers["Cache-Control"].startswith("public")
+    assert requests.get(f"{b}{path}", timeout=10).json() == anonymous.json()
