@@ -26,7 +26,7 @@ same ordering, OFFSET/LIMIT. The tests compare both backends' answers with that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ from django.db.models import QuerySet
 
 from catalog.cache import catalog_cached
 from catalog.models import Category, Product
+from catalog.summary import summary_or_none
 from ecommerce.api import cached_count
 
 # The columns of a product as the API shows it, in the order the page query selects them.
@@ -79,6 +80,7 @@ class ProductListing:
         self.field = field
         self.descending = filters.ordering.startswith("-")
         self._count: int | None = None
+        self._querysets: dict[bool, QuerySet[Product]] = {}
 
     # --- what the paginator uses -----------------------------------------------------------------
 
@@ -86,7 +88,13 @@ class ProductListing:
         """Every filter, no ordering: what is counted, and (ordered) the straightforward page query.
 
         `full_text=False`: a search by regular expression, row by row (see ProductQuerySet.search).
+        Built once per listing (a search probes the SKU index as it is built).
         """
+        if full_text not in self._querysets:
+            self._querysets[full_text] = self._queryset(full_text=full_text)
+        return self._querysets[full_text]
+
+    def _queryset(self, *, full_text: bool) -> QuerySet[Product]:
         f = self.filters
         products = Product.objects.all()
         if f.nothing:
@@ -115,9 +123,35 @@ class ProductListing:
         return [f"{sign}{self.field}", f"{sign}id"]
 
     def count(self) -> int:
+        """The number of matching products: from the catalog summary (catalog.summary) when the
+        filters are a category (or none) and `in_stock`, else counted (`cached_count`)."""
         if self._count is None:
-            self._count = cached_count(self.queryset())
+            summarised = self._count_from_summary()
+            self._count = cached_count(self.queryset()) if summarised is None else summarised
         return self._count
+
+    def _count_from_summary(self) -> int | None:
+        """A count without scanning the subtree: the summary's active products of the category (or of
+        the whole catalog), minus for `in_stock=true` those without stock (the `(is_active, stock)`
+        index: few rows). None when the filters need a real count or the summary is not available."""
+        f = self.filters
+        if f.nothing or f.is_active is not True or f.search or f.in_stock is False:
+            return None
+        if f.min_price is not None or f.max_price is not None:
+            return None
+        summary = summary_or_none()
+        if summary is None:
+            return None
+        if f.category is None:
+            total = summary.active_products
+        else:
+            figures = summary.subtrees.get(f.category.pk)
+            if figures is None:
+                return None
+            total = figures.count
+        if f.in_stock is True:
+            total -= cached_count(ProductListing(replace(f, in_stock=False)).queryset())
+        return total
 
     def __len__(self) -> int:
         return self.count()
@@ -154,10 +188,16 @@ class ProductListing:
             return (*ordered, reverse)
         if count <= FEW:
             return (*selective, reverse)
-        active = cached_count(Product.objects.active().order_by())
+        active = self._active_products()
         if count * count >= (offset + (stop - start)) * max(active, 1):
             return (*ordered, reverse)
         return (*selective, reverse)
+
+    def _active_products(self) -> int:
+        summary = summary_or_none()
+        if summary is not None:
+            return summary.active_products
+        return cached_count(Product.objects.active().order_by())
 
     def _selective_plan(self, count: int) -> tuple[str, str | None] | None:
         """The plan through the most selective filter's own index, if any filter has one."""
@@ -241,8 +281,6 @@ def _aware(value):
 
 
 def _without_subtree(filters: ProductFilters, *, full_text: bool) -> QuerySet[Product]:
-    from dataclasses import replace
-
     return ProductListing(replace(filters, category=None)).queryset(full_text=full_text)
 
 

@@ -55,7 +55,8 @@ def shop(db):
     ids = [product.pk for product in products]
     for minutes in range(3):  # three creation times: ties
         Product.objects.filter(pk__in=ids[minutes::3]).update(created_at=now - timedelta(minutes=minutes))
-    return {c.name: c for c in categories}
+    # Read back: each insert renumbered the tree fields of the categories created before it.
+    return {c.name: c for c in Category.objects.all()}
 
 
 def expected(filters: ProductFilters, queryset) -> list[int]:
@@ -201,6 +202,8 @@ def texts(transactional_db):
         "usbc": product("CH-2", "Charger", "fast USB-C charging with cable"),
         "kettles": product("KT-200", "Kettlebell 12 kg", "for the gym"),
         "mug": product("MG-1", "Mug", "Ceramic, made in Kenya"),
+        "pot": product("POTS-1", "Pot"),
+        "charger_sku": product("CHARGER-9", "Power brick"),
     }
 
 
@@ -213,10 +216,14 @@ def texts(transactional_db):
         ("steel kettle", {"kettle"}),  # every word must match
         ("kettle gym", {"kettles"}),  # in the name or the description
         ("usb-c", {"usbc"}),  # punctuation separates words; one-letter words too
-        ("c", {"usbc", "mug"}),  # "C" of USB-C, "Ceramic"; "charger", "cable"
+        ("c", {"usbc", "mug", "charger_sku"}),  # "C" of USB-C, "Ceramic", "charger", "cable"; SKU CHARGER-9
         ("with", {"usbc"}),  # a stopword elsewhere is a word here
         ("12 kg", {"kettles"}),  # short words only
-        ("kt-10", {"kettle"}),  # SKU prefix: "KT" and "10" of KT-100
+        ("kt-10", {"kettle"}),  # SKU prefix: KT-100
+        (" Ch-2 ", {"usbc"}),  # the whole search, trimmed, begins the SKU (any case)
+        ("100", set()),  # a SKU matches from its beginning only
+        ("pot", {"pot"}),  # a SKU prefix (POTS-1) or words: the name "Pot"
+        ("charger", {"usbc", "charger_sku"}),  # words of one product, the SKU of another
         ("KT", {"kettle", "kettles"}),
         ("mg-1", {"mug"}),
         ("---", set()),  # no words at all
@@ -285,6 +292,18 @@ def test_the_search_uses_the_full_text_index(texts, mysql_only, ordering):
     assert plan == "search"
     (row,) = product_rows(rows)
     assert (row["type"], row["key"]) == ("fulltext", "product_search_ft")
+
+
+def test_a_sku_prefix_is_read_from_the_sku_index_and_joined_with_the_words(texts, mysql_only):
+    listing = ProductListing(ProductFilters(search="charger"))
+
+    plan, rows = explain(listing)
+
+    assert plan == "search"
+    assert [row["id"] for row in listing[0:20]] == sorted([texts["usbc"].pk, texts["charger_sku"].pk])
+    keys = {(row["type"], row["key"]) for row in rows}
+    assert ("fulltext", "product_search_ft") in keys
+    assert ("range", "sku") in keys  # `sku LIKE 'charger%'`: the unique index, not a scan
 
 
 def test_the_plan_follows_the_count(shop, monkeypatch, settings):
