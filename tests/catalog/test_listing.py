@@ -307,15 +307,15 @@ def test_a_sku_prefix_is_read_from_the_sku_index_and_joined_with_the_words(texts
 
 
 def test_the_plan_follows_the_count(shop, monkeypatch, settings):
-    # The ordered plan is taken when count² ≥ (offset + page) x active products, once more than FEW
-    # match (FEW lowered here so that this small catalog has "many" matches).
+    # The ordered plan is taken when (offset + page) x active / count ≤ count (both indexes hold every
+    # column needed here), once more than FEW match (FEW lowered so that this small catalog has "many").
     monkeypatch.setattr("catalog.listing.FEW", 5)
     settings.API_COUNT_CACHE_MIN_ROWS = 10**9
-    half = ProductListing(ProductFilters(ordering="-created_at", min_price=Decimal("12")))
-    leaf = ProductListing(ProductFilters(ordering="name", category=shop["Android"]))
+    half = ProductListing(ProductFilters(ordering="-price", min_price=Decimal("12")))
+    leaf = ProductListing(ProductFilters(ordering="price", category=shop["Android"]))
     everything = ProductListing(ProductFilters(ordering="price"))
 
-    assert half.plan(0, 2, half.count()) == ("ordered", "product_active_created_idx", False)
+    assert half.plan(0, 2, half.count()) == ("ordered", "product_active_price_idx", False)
     assert leaf.plan(0, 2, leaf.count()) == ("subtree", "product_cat_active_price_idx", False)
     active, count = Product.objects.filter(is_active=True).count(), half.count()
     for start in range(count - 2):  # deeper pages: the filter's index reads fewer entries
@@ -324,3 +324,17 @@ def test_the_plan_follows_the_count(shop, monkeypatch, settings):
         assert half.plan(start, start + 2, count)[0] == ("ordered" if ordered else "price")
     assert {half.plan(start, start + 2, count)[0] for start in range(count - 2)} == {"ordered", "price"}
     assert everything.plan(0, 20, everything.count()) == ("ordered", "product_active_price_idx", False)
+
+
+def test_a_plan_whose_index_lacks_the_ordering_pays_for_reading_rows(shop, monkeypatch, settings):
+    # Sorting a subtree by name needs every row's name (product_cat_active_price_idx has no name): the
+    # name index, which holds the category, is walked instead even where it reads more entries.
+    monkeypatch.setattr("catalog.listing.FEW", 5)
+    settings.API_COUNT_CACHE_MIN_ROWS = 10**9
+    by_price = ProductListing(ProductFilters(ordering="price", category=shop["Android"]))
+    by_name = ProductListing(ProductFilters(ordering="name", category=shop["Android"]))
+    count, active = by_name.count(), Product.objects.filter(is_active=True).count()
+
+    assert count * count < 2 * active  # the name index reads more entries than the subtree holds
+    assert by_price.plan(0, 2, count)[0] == "subtree"
+    assert by_name.plan(0, 2, count) == ("ordered", "product_active_name_idx", False)
