@@ -122,7 +122,11 @@ class ProductQuerySet(models.QuerySet):
         if not skus.exists():
             # The usual case for words (one probe of the SKU index): the full-text index alone.
             return self.alias(search_relevance=FullTextMatch(query)).filter(*short, search_relevance__gt=0)
-        matches = Product.objects.using(self.db).alias(search_relevance=FullTextMatch(query)).filter(*short, search_relevance__gt=0)
+        matches = (
+            Product.objects.using(self.db)
+            .alias(search_relevance=FullTextMatch(query))
+            .filter(*short, search_relevance__gt=0)
+        )
         branches = (matches.order_by().values("id"), skus.values("id"))
         compiled = [branch.query.sql_with_params() for branch in branches]
         # A derived table around the UNION: MariaDB materialises it once and joins the products to it by

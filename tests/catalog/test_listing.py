@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog import services
-from catalog.listing import ORDERING_INDEXES, ProductFilters, ProductListing
+from catalog.listing import ORDERING_INDEXES, SORT_COST, ProductFilters, ProductListing
 from catalog.models import Category, Product
 from tests.catalog.conftest import make_category
 
@@ -307,22 +307,22 @@ def test_a_sku_prefix_is_read_from_the_sku_index_and_joined_with_the_words(texts
 
 
 def test_the_plan_follows_the_count(shop, monkeypatch, settings):
-    # The ordered plan is taken when (offset + page) x active / count ≤ count (both indexes hold every
-    # column needed here), once more than FEW match (FEW lowered so that this small catalog has "many").
+    # The ordered plan is taken when (offset + page) x active / count ≤ SORT_COST x count (both indexes
+    # hold every column needed here), once more than FEW match (FEW lowered so that this small catalog has "many").
     monkeypatch.setattr("catalog.listing.FEW", 5)
     settings.API_COUNT_CACHE_MIN_ROWS = 10**9
-    half = ProductListing(ProductFilters(ordering="-price", min_price=Decimal("12")))
+    quarter = ProductListing(ProductFilters(ordering="-price", min_price=Decimal("13")))
     leaf = ProductListing(ProductFilters(ordering="price", category=shop["Android"]))
     everything = ProductListing(ProductFilters(ordering="price"))
 
-    assert half.plan(0, 2, half.count()) == ("ordered", "product_active_price_idx", False)
-    assert leaf.plan(0, 2, leaf.count()) == ("subtree", "product_cat_active_price_idx", False)
-    active, count = Product.objects.filter(is_active=True).count(), half.count()
+    assert quarter.plan(0, 2, quarter.count()) == ("ordered", "product_active_price_idx", False)
+    assert leaf.plan(4, 6, leaf.count()) == ("subtree", "product_cat_active_price_idx", False)  # its middle
+    active, count = Product.objects.filter(is_active=True).count(), quarter.count()
     for start in range(count - 2):  # deeper pages: the filter's index reads fewer entries
         offset = min(start, count - start - 2)  # a page past the middle is read from the end
-        ordered = count * count >= (offset + 2) * active
-        assert half.plan(start, start + 2, count)[0] == ("ordered" if ordered else "price")
-    assert {half.plan(start, start + 2, count)[0] for start in range(count - 2)} == {"ordered", "price"}
+        ordered = SORT_COST * count * count >= (offset + 2) * active
+        assert quarter.plan(start, start + 2, count)[0] == ("ordered" if ordered else "price")
+    assert {quarter.plan(start, start + 2, count)[0] for start in range(count - 2)} == {"ordered", "price"}
     assert everything.plan(0, 20, everything.count()) == ("ordered", "product_active_price_idx", False)
 
 
@@ -335,6 +335,7 @@ def test_a_plan_whose_index_lacks_the_ordering_pays_for_reading_rows(shop, monke
     by_name = ProductListing(ProductFilters(ordering="name", category=shop["Android"]))
     count, active = by_name.count(), Product.objects.filter(is_active=True).count()
 
-    assert count * count < 2 * active  # the name index reads more entries than the subtree holds
-    assert by_price.plan(0, 2, count)[0] == "subtree"
-    assert by_name.plan(0, 2, count) == ("ordered", "product_active_name_idx", False)
+    # The page in the middle (rows 4-5 of 10): the name index reads more entries than the subtree holds.
+    assert count == 10 and SORT_COST * count * count < 6 * active
+    assert by_price.plan(4, 6, count)[0] == "subtree"
+    assert by_name.plan(4, 6, count) == ("ordered", "product_active_name_idx", False)
