@@ -5,6 +5,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
+# `make run` listens here only (the demo logins are well known); HOST=0.0.0.0 to serve other machines
+# (then list their host names in DJANGO_ALLOWED_HOSTS).
+HOST ?= 127.0.0.1
 
 # A Python 3.12+: python3.13/python3.12 on PATH (only if they really run: pyenv shims may
 # refuse), then pyenv's own builds, then python3 if it is new enough.
@@ -19,7 +22,7 @@ endef
 .PHONY: help venv run test coverage lint format migrate worker bench clean
 
 help:
-	@echo "make run       venv, install, migrate, seed demo data, serve on http://localhost:$(PORT)"
+	@echo "make run       venv, install, migrate, seed demo data, serve on http://$(HOST):$(PORT) (HOST=, PORT=)"
 	@echo "make test      the whole suite (SQLite; MySQL/MariaDB when DATABASE_URL says so)"
 	@echo "make coverage  the suite with branch coverage and an HTML report (fails under 90%)"
 	@echo "make lint      ruff check + format check, import layers, mypy, makemigrations --check"
@@ -36,10 +39,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# Debug on unless DJANGO_DEBUG says otherwise (then the production settings' requirements apply: a secret key,
+# allowed hosts, the demo passwords). Every step fails loudly: `set -e`, nothing hidden.
 run: venv
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput
-	@if $(PY) manage.py help seed_demo_data >/dev/null 2>&1; then DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py seed_demo_data; fi
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver 0.0.0.0:$(PORT)
+	@set -e; export DJANGO_DEBUG="$${DJANGO_DEBUG:-true}"; \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py seed_demo_data --banner "http://$(if $(filter 0.0.0.0,$(HOST)),localhost,$(HOST)):$(PORT)"; \
+	exec $(PY) manage.py runserver "$(HOST):$(PORT)"
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

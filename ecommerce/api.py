@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import set_rollback
 
 from ecommerce.ids import parse_id
@@ -225,9 +226,25 @@ def count_cache_key(object_list) -> str | None:
 
 
 class Pagination(PageNumberPagination):
-    """`?page=` and `?page_size=` (default 20, at most 100), as SPEC §3 says."""
+    """`?page=` and `?page_size=` (default 20, at most 100), as SPEC §3 says; `next` and `previous` carry the
+    page size applied."""
 
     django_paginator_class = CountCachingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_next_link(self) -> str | None:
+        return self._with_effective_page_size(super().get_next_link())
+
+    def get_previous_link(self) -> str | None:
+        return self._with_effective_page_size(super().get_previous_link())
+
+    def _with_effective_page_size(self, url: str | None) -> str | None:
+        """A `page_size` the request gave is replaced by the one applied (`?page_size=500` pages by 100): the
+        link then names the pages it leads to, not a size the server did not use."""
+        if url is None or self.request is None or self.page is None:
+            return url
+        if self.page_size_query_param not in self.request.query_params:
+            return url
+        return replace_query_param(url, self.page_size_query_param, self.page.paginator.per_page)

@@ -6,7 +6,8 @@ SQLite (a 500) or on related-field lookups. So ids are checked here, once, for a
 
 - paths: `ApiRouter` (every app's router) and `ID_PATTERN` (hand-written routes) match only such ids, so
   anything else is the API's 404;
-- query-string filters: `IdFilter` and `IdModelChoiceFilter`, a 400 naming the parameter;
+- query-string filters: `IdFilter` and `IdModelChoiceFilter`, a 400 naming the parameter (and, for the
+  latter, `Category 9999 does not exist.` for an id of nothing);
 - request bodies: `ecommerce.api.PrimaryKeyRelatedField` uses `parse_id`.
 """
 
@@ -90,14 +91,29 @@ class IdFilter(django_filters.Filter):
 
 
 class IdModelChoiceField(ModelChoiceField):
+    """An id of an existing object; the errors name what was wrong: `Enter a category id: …` for `audio`,
+    `Category 9999 does not exist.` for an id with no object (not Django's "Select a valid choice")."""
+
     def to_python(self, value):
-        if (
-            value not in self.empty_values
-            and not (self.null_label is not None and value == self.null_value)
-            and parse_id(value) is None
-        ):
-            raise forms.ValidationError(ID_MESSAGE, code="invalid_choice")
-        return super().to_python(value)
+        if value in self.empty_values or (self.null_label is not None and value == self.null_value):
+            return super().to_python(value)
+        pk = parse_id(value)
+        name = str(self.queryset.model._meta.verbose_name)
+        if pk is None:
+            raise forms.ValidationError(
+                f"Enter {_article(name)} {name} id: digits 0-9 only, at most {MAX_ID} (not a name or a slug).",
+                code="invalid_choice",
+            )
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            raise forms.ValidationError(f"{name.capitalize()} {pk} does not exist.", code="invalid_choice") from None
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 class IdModelChoiceFilter(django_filters.ModelChoiceFilter):

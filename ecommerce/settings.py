@@ -241,18 +241,28 @@ LOGGING = {
         "json": {"()": "ecommerce.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
-    "handlers": _log_handlers,
+    "handlers": {**_log_handlers, "discard": {"class": "logging.NullHandler"}},
     "root": {"handlers": list(_log_handlers), "level": LOG_LEVEL},
     "loggers": {
+        # Django's default logging gives "django" its own handlers: a plain-text console one (in debug), so with
+        # the root's every line was printed twice (plain and JSON), and mail_admins (with debug off), which would
+        # mail tracebacks to DJANGO_ADMINS, the shop's staff here. Named here, its handlers are replaced: it
+        # only propagates to the root's.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # The request log line is ours (ecommerce.request); Django's own would duplicate it.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # runserver's request lines (4xx and 5xx as warnings and errors) repeat ecommerce.request's; Django's
+        # defaults make it propagate nowhere, and with no handler Python's last resort printed them plain.
+        "django.server": {"handlers": ["discard"], "propagate": False},
         "django.db.backends": {"level": "INFO"},
     },
 }
 
 # --- Email (Django 6.1's MAILERS; the EMAIL_* variables configure the default mailer) ---
-_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# In debug (`make run`) emails are printed on the console unless EMAIL_BACKEND says otherwise.
+_email_backend = env.str(
+    "EMAIL_BACKEND", default=f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend"
+)
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
@@ -516,7 +526,11 @@ ORDER_IDEMPOTENCY_KEY_TTL_HOURS = env.int("ORDER_IDEMPOTENCY_KEY_TTL_HOURS", def
 
 # --- The shop: notifications ----------------------------------------------------------------------
 # Staff addresses for new-order emails ("Name <email>" allowed), comma-separated; empty: DJANGO_ADMINS.
-ORDER_NOTIFICATION_EMAILS = env.list("ORDER_NOTIFICATION_EMAILS", default=[])
+# In debug without DJANGO_ADMINS: the demo staff user's address (`seed_demo_data`), so that a demo order's
+# email is sent (to the console backend) rather than recorded as failed for want of an address.
+ORDER_NOTIFICATION_EMAILS = env.list(
+    "ORDER_NOTIFICATION_EMAILS", default=["admin@example.com"] if DEBUG and not ADMINS else []
+)
 # SMS backend: a dotted path to a class, or africastalking | console | locmem.
 SMS_BACKEND = env.str("SMS_BACKEND", default="console" if DEBUG else "africastalking")
 # Africa's Talking: the username "sandbox" selects the sandbox. The API key has no default: without it

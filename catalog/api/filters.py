@@ -12,14 +12,15 @@ from catalog.listing import PRODUCT_ORDERINGS, ProductFilters
 from catalog.models import Category, Product
 from catalog.querysets import ProductQuerySet
 from catalog.selectors import category_for_listing
+from ecommerce.filters import ChoiceFilter, OrderingFilter
 from ecommerce.ids import IdModelChoiceFilter
 from ecommerce.search import search_validate
 
 
-class StableOrderingFilter(filters.OrderingFilter):
+class StableOrderingFilter(OrderingFilter):
     """The chosen order, then id in the same direction, so pages never overlap and one index serves
     both (`-price, -id` is the price index read backwards; `-price, id` would be a sort). Invalid
-    values are a 400."""
+    values are a 400 listing the allowed ones."""
 
     def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
         if not value:
@@ -36,7 +37,7 @@ class ProductFilter(filters.FilterSet):
     )
     min_price = filters.NumberFilter(field_name="price", lookup_expr="gte", help_text="Price at least this.")
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte", help_text="Price at most this.")
-    in_stock = filters.ChoiceFilter(
+    in_stock = ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_in_stock",
         help_text="true: only products with stock > 0; false: only those without.",
@@ -55,7 +56,7 @@ class ProductFilter(filters.FilterSet):
     )
     ordering = StableOrderingFilter(
         fields=PRODUCT_ORDERINGS,
-        help_text="One of price, -price, name, -name, created_at, -created_at (anything else is a 400).",
+        help_text="One of price, -price, name, -name, created_at, -created_at (anything else is a 400 listing them).",
     )
 
     class Meta:
@@ -91,7 +92,7 @@ class ProductFilter(filters.FilterSet):
 class StaffProductFilter(ProductFilter):
     """Staff may also list inactive products with `?is_active=false` (or both, `?is_active=all`)."""
 
-    is_active = filters.ChoiceFilter(
+    is_active = ChoiceFilter(
         choices=[("true", "true"), ("false", "false"), ("all", "all")],
         method="filter_is_active",
         help_text="Staff only: true (default), false, or all.",

@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -62,7 +64,19 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=CustomerRegisterSerializer,
         responses={201: CustomerSerializer, 400: PROBLEM, 429: PROBLEM},
         summary="Register a customer",
-        description="Throttled per client IP (`REGISTRATION_THROTTLE_IP`, default 10/hour): 429 with `Retry-After`.",
+        description=(
+            "201 with `Location: /api/v1/customers/{id}`. A 400 names every problem of the request at once. "
+            "Throttled per client IP (`REGISTRATION_THROTTLE_IP`, default 10/hour): 429 with `Retry-After`."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="The new customer's profile, `/api/v1/customers/{id}`.",
+            )
+        ],
     )
     def create(self, request):
         data = CustomerRegisterSerializer(data=request.data)
@@ -80,7 +94,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 errors.setdefault(field, []).extend(messages)
             raise exceptions.ValidationError(errors)
         customer = customer_register(**data.validated_data)
-        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+        return Response(
+            CustomerSerializer(customer).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": reverse("customer-detail", kwargs={"pk": customer.pk})},
+        )
 
     @extend_schema(
         request=CustomerUpdateSerializer,

@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 
 from customers.models import Customer
 from orders import selectors, services
-from orders.api.filters import OrderFilter
+from orders.api.filters import CustomerOrderFilter, OrderFilter
 from orders.api.serializers import OrderCreateSerializer, OrderSerializer, OrderStatusSerializer
 from orders.models import Order
 
@@ -141,10 +142,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 @extend_schema(
     summary="A customer's order history",
-    description="That customer or staff; newest first. Anyone else gets 404.",
+    description="That customer or staff; newest first (`?status=` as on `/orders`). Anyone else gets 404.",
     parameters=[OpenApiParameter("customer_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     responses={
         200: OrderSerializer(many=True),
+        400: OpenApiResponse(description="Bad filter value."),
         401: PROBLEM_401,
         404: OpenApiResponse(description="No such customer."),
     },
@@ -153,7 +155,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 class CustomerOrderListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = OrderSerializer
-    filter_backends: list = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerOrderFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -43,3 +43,25 @@ def test_seed_refuses_without_passwords(settings):
     with pytest.raises(CommandError, match="DEMO_STAFF_PASSWORD"):
         seed()
     assert not Product.objects.exists()
+
+
+def test_the_banner_names_the_urls_and_the_demo_logins(settings):
+    settings.DEMO_STAFF_PASSWORD = "staff-pass-123"
+    settings.DEMO_CUSTOMER_PASSWORD = "customer-pass-123"
+    out = io.StringIO()
+
+    call_command("seed_demo_data", "--banner", "http://127.0.0.1:8123", stdout=out)
+
+    text = out.getvalue()
+    assert "ecommerce-service is starting: http://127.0.0.1:8123" in text
+    for url in ("/api/v1/", "/api/v1/docs/", "/admin/"):
+        assert f"http://127.0.0.1:8123{url}" in text
+    assert "admin@example.com / staff-pass-123" in text and "customer@example.com / customer-pass-123" in text
+    assert "curl -X POST http://127.0.0.1:8123/api/v1/auth/login" in text
+
+
+def test_no_banner_unless_asked(settings):
+    settings.DEMO_STAFF_PASSWORD = "staff-pass-123"
+    settings.DEMO_CUSTOMER_PASSWORD = "customer-pass-123"
+
+    assert "ecommerce-service is starting" not in seed()

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "x7!Qm2#vR9pL4@tZ8wK1&nB6^yH3*cF5(gJ0)dS-aE_uI+oP=lM"
 
@@ -114,3 +116,52 @@ def test_env_example_lists_every_variable_the_settings_read():
 
     assert read, "no variables found in settings.py"
     assert read - listed == set()
+
+
+def test_debug_prints_emails_on_the_console_and_sends_order_emails_to_the_demo_staff_user():
+    # `make run`: a demo order's email is sent (to the console), not recorded as failed for want of an address.
+    backend = settings_value("settings.MAILERS['default']['BACKEND']", DJANGO_DEBUG="true")
+    assert backend == "django.core.mail.backends.console.EmailBackend"
+    assert settings_value("settings.ORDER_NOTIFICATION_EMAILS", DJANGO_DEBUG="true") == "['admin@example.com']"
+
+
+def test_debug_with_admins_sends_order_emails_to_them_and_production_has_no_default_address():
+    with_admins = settings_value(
+        "settings.ORDER_NOTIFICATION_EMAILS", DJANGO_DEBUG="true", DJANGO_ADMINS="ops@shop.test"
+    )
+    assert with_admins == "[]"
+    production = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "shop.example.com"}
+    assert settings_value("settings.ORDER_NOTIFICATION_EMAILS", **production) == "[]"
+    assert settings_value("settings.MAILERS['default']['BACKEND']", **production).endswith("smtp.EmailBackend")
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_django_log_line_is_printed_once_in_debug(log_format):
+    # Django's default logging gives the "django" logger a console handler of its own in debug; with the root's
+    # handler too every line came out twice (plain and JSON).
+    result = run_manage(
+        "shell",
+        "-c",
+        "import logging; logging.getLogger('django.probe').info('probe-line-4711')",
+        DJANGO_DEBUG="true",
+        LOG_LEVEL="INFO",
+        LOG_FORMAT=log_format,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout + result.stderr).count("probe-line-4711") == 1, result.stdout + result.stderr
+
+
+def test_runservers_request_lines_are_not_printed_beside_ours():
+    # ecommerce.request logs every request; runserver's own line for a 4xx (django.server, a warning) came out
+    # as well, plain, through Python's last-resort handler.
+    result = run_manage(
+        "shell",
+        "-c",
+        "import logging; logging.getLogger('django.server').warning('probe-request-4711')",
+        DJANGO_DEBUG="true",
+        LOG_LEVEL="INFO",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "probe-request-4711" not in result.stdout + result.stderr

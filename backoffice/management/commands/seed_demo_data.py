@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from catalog.imports import ImportRow, catalog_import
@@ -82,6 +82,14 @@ class Command(BaseCommand):
         "Idempotent: existing products are left as they are; the two users get their configured passwords."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--banner",
+            metavar="URL",
+            default="",
+            help="After seeding, print where the shop is served (this base URL) and how to sign in (`make run`).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         staff_password = settings.DEMO_STAFF_PASSWORD
         customer_password = settings.DEMO_CUSTOMER_PASSWORD
@@ -118,3 +126,40 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo customer: {CUSTOMER_EMAIL} / {customer_password} ({'created' if customer_created else 'exists'})"
         )
+        if options["banner"]:
+            self.stdout.write(banner(options["banner"], staff_password, customer_password))
+
+
+BANNER_FIRST_LINE = "ecommerce-service is starting:"
+
+
+def banner(base_url: str, staff_password: str, customer_password: str) -> str:
+    """What `make run` prints before it serves: the URLs, the demo logins and a first request to try."""
+    base = base_url.rstrip("/")
+    email_backend = settings.MAILERS["default"]["BACKEND"].removeprefix("django.core.mail.backends.")
+    rule = "=" * 78
+    return "\n".join(
+        [
+            "",
+            rule,
+            f"  {BANNER_FIRST_LINE} {base}",
+            "",
+            f"  API root      {base}/api/v1/          (links to every collection)",
+            f"  API docs      {base}/api/v1/docs/     (Swagger UI; ReDoc at {base}/api/v1/redoc/)",
+            f"  Admin         {base}/admin/",
+            "",
+            "  Demo logins (seed_demo_data; DEMO_STAFF_PASSWORD / DEMO_CUSTOMER_PASSWORD change them)",
+            f"    staff       {STAFF_EMAIL} / {staff_password}        (the admin, and the API as staff)",
+            f"    customer    {CUSTOMER_EMAIL} / {customer_password}  (the API: POST /api/v1/auth/login)",
+            "",
+            "  Try:",
+            f"    curl '{base}/api/v1/products?ordering=price&page_size=3'",
+            f"    curl -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\",
+            f'         -d \'{{"email": "{CUSTOMER_EMAIL}", "password": "{customer_password}"}}\'',
+            "",
+            f"  Order notifications: SMS through {settings.SMS_BACKEND}, email through {email_backend}",
+            "  (console: printed below). Ctrl-C stops the server.",
+            rule,
+            "",
+        ]
+    )
