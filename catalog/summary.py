@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
-from django.db.models import BigIntegerField, Count, F, Max, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
 from catalog.cache import catalog_cached_unless_busy
@@ -80,8 +80,8 @@ def roll_up[A](rows: list[dict], own: Callable[[int], A], add: Callable[[A, A], 
     return totals
 
 
-def own_figures(products=None) -> dict[int, dict]:
-    """Each category's own active products, grouped: `{category_id: {count, cents, min_price, max_price}}`.
+def own_figures_query(products: QuerySet[Product] | None = None) -> QuerySet[Any, Any]:
+    """Each category's own active products, grouped: rows `{category_id, count, cents, min_price, max_price}`.
 
     Active-only through the aggregates' FILTER, not WHERE: then MariaDB streams the GROUP BY
     straight off the covering (category, is_active, price) index instead of choosing the
@@ -89,9 +89,8 @@ def own_figures(products=None) -> dict[int, dict]:
     """
     active = Q(is_active=True)
     products = Product.objects.all() if products is None else products
-    return {
-        row["category_id"]: row
-        for row in products.order_by()
+    return (
+        products.order_by()
         .values("category_id")
         .annotate(
             count=Count("id", filter=active),
@@ -99,7 +98,12 @@ def own_figures(products=None) -> dict[int, dict]:
             min_price=Min("price", filter=active),
             max_price=Max("price", filter=active),
         )
-    }
+    )
+
+
+def own_figures(products: QuerySet[Product] | None = None) -> dict[int, dict]:
+    """`own_figures_query`, by category id."""
+    return {row["category_id"]: row for row in own_figures_query(products)}
 
 
 def catalog_summary_compute() -> CatalogSummary:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from catalog import services
 from catalog.listing import ORDERING_INDEXES, SORT_COST, ProductFilters, ProductListing
 from catalog.models import Category, Product
+from catalog.summary import own_figures_query
 from tests.catalog.conftest import make_category
 
 pytestmark = pytest.mark.django_db
@@ -339,3 +340,15 @@ def test_a_plan_whose_index_lacks_the_ordering_pays_for_reading_rows(shop, monke
     assert count == 10 and SORT_COST * count * count < 6 * active
     assert by_price.plan(4, 6, count)[0] == "subtree"
     assert by_name.plan(4, 6, count) == ("ordered", "product_active_name_idx", False)
+
+
+def test_the_catalog_summary_reads_the_covering_index_alone(shop, mysql_only):
+    sql, params = own_figures_query().query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        columns = [column[0] for column in cursor.description]
+        (row,) = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+    assert row["key"] == "product_cat_active_price_idx"
+    assert "Using index" in (row["Extra"] or "")  # no product row is read
