@@ -95,13 +95,13 @@ class ProductQuerySet(models.QuerySet):
         Case-insensitive. On MySQL/MariaDB the words go through the full-text index (boolean mode,
         `+word*` per word of 3 or more characters) and are accent-insensitive (the columns'
         utf8mb4_unicode_ci collation); shorter words are checked with a regular expression on those
-        rows; the SKU prefix is a range of the SKU's unique index (`sku LIKE 'text%'`), probed first: when
-        some SKU begins with the text, the two sets of ids are one `UNION` (an `OR` would keep MySQL
-        from using either index), else the full-text match alone. Elsewhere
-        (SQLite), or with `full_text=False`, every word through the regular expression, `OR` the SKU
-        prefix (the same matches: catalog.listing uses it to check the rows an ordering's index walks
-        past, where a common word's full-text lookup would read every one of its matches). No words
-        at all (only punctuation): nothing.
+        rows; the SKU prefix is a range of the SKU's unique index (`sku LIKE 'text%'`), probed first:
+        when some SKU begins with the text, the two sets of ids are one `UNION` (an `OR` would keep
+        MySQL from using either index), else the full-text match alone. Elsewhere (SQLite), or with
+        `full_text=False`, every word through the regular expression, `OR` the SKU prefix (the same
+        matches: catalog.listing uses it to check the rows an ordering's index walks past, where a
+        common word's full-text lookup would read every one of its matches). No words at all (only
+        punctuation): nothing.
         """
         words = search_words(text)
         if not words:
