@@ -310,9 +310,11 @@ def catalog_import(
     for chunk in _chunks(rows, SKU_QUERY_CHUNK):
         current = {
             values[0]: values
-            # Locked: the rows are written by id below, so no one may change their SKU meanwhile.
+            # Locked (ascending pk, as every writer of products locks them: catalog.stock): the rows are
+            # written by id below, so no one may change their SKU meanwhile.
             for values in Product.objects.select_for_update()
             .filter(sku__in=[row.sku for row in chunk])
+            .order_by("pk")
             .values_list("sku", "id", "name", "description", "price", "stock", "category_id")
         }
         to_create: list[ProductValues] = []

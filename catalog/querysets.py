@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -71,6 +72,15 @@ def _word_q(word: str) -> Q:
 
 
 class ProductQuerySet(models.QuerySet):
+    def locked(self, pks: Iterable[int]) -> ProductQuerySet:
+        """These products, locked for the rest of the transaction (`SELECT ... FOR UPDATE`) in ascending pk.
+
+        One lock order for every writer of stock (catalog.stock), so two transactions never wait for each
+        other in a cycle. The locks are taken when the queryset is evaluated; pick the columns with `only()`
+        or `values_list()`.
+        """
+        return self.select_for_update().filter(pk__in=sorted(set(pks))).order_by("pk")
+
     def active(self) -> ProductQuerySet:
         return self.filter(is_active=True)
 

@@ -10,6 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+# gunicorn puts its working directory (the project's) on sys.path before it reads this file.
+from ecommerce.logging import logging_config
+
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
@@ -41,27 +44,16 @@ accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-_json = os.environ.get("LOG_FORMAT", "json") != "text"
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "ecommerce.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+# The application's own logging (ecommerce.logging): JSON lines on stdout, secrets redacted; gunicorn's
+# loggers write there too and do not propagate to the root a second time.
+logconfig_dict = logging_config(
+    level="INFO",
+    fmt=os.environ.get("LOG_FORMAT", "json"),
+    loggers={
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
     },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json" if _json else "text",
-        },
-    },
-    "root": {"level": "INFO", "handlers": ["console"]},
-    "loggers": {
-        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
-    },
-}
+)
 
 # Prometheus multiprocess mode. Must be in the environment before any worker imports prometheus_client,
 # so it is set here, in the master, before the workers fork. A directory given by the operator is

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from ecommerce.api import DomainError
+from ecommerce.exceptions import DomainError
 from ecommerce.search import search_validate
 
 

@@ -1,7 +1,8 @@
-"""The API's shared conventions: RFC 9457 problem details, pagination, domain errors.
+"""The API's shared conventions: RFC 9457 problem details, pagination, strict id and integer fields.
 
-Every error the API answers goes through `problem_response`, so its shape is the same
-whether it came from DRF, from Django's handlers or from a service's domain error.
+Every error the API answers goes through `problem_exception_handler` or `problem_json_response`, so its
+shape is the same whether it came from DRF, from Django's handlers or from a service's domain error
+(`ecommerce.exceptions.DomainError`, re-exported here for the callers that import it from the API).
 """
 
 from __future__ import annotations
@@ -24,28 +25,12 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import set_rollback
 
-from ecommerce.ids import parse_id
+from ecommerce.exceptions import DomainError
+from ecommerce.ids import is_json_integer, parse_id
 from ecommerce.renderers import JSONRenderer
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:ecommerce:problem:"
-
-
-class DomainError(Exception):
-    """Base of the services' domain errors (see each app's `exceptions.py`).
-
-    Services raise them; the API renders them as problems with `status`, the admin shows
-    `str(error)` as a message. `errors` maps dotted field paths to messages, as for 400s.
-    """
-
-    status_code: int = status.HTTP_409_CONFLICT
-    code: str = "conflict"
-    title: str = "Conflict"
-
-    def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
-        self.detail = detail or self.title
-        self.errors = errors
-        super().__init__(self.detail)
 
 
 def problem_body(
@@ -95,7 +80,12 @@ def _force_json(context: dict[str, Any]) -> None:
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's EXCEPTION_HANDLER: every handled error becomes a problem response."""
+    """DRF's EXCEPTION_HANDLER: every handled error becomes a problem response.
+
+    A service's DomainError becomes a problem with the error's own status, code, title, detail and
+    `errors`. A service owns its transaction, so what it refused is already rolled back; `set_rollback()`
+    also rolls back a request-wide one (ATOMIC_REQUESTS).
+    """
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         body = problem_body(exc.status_code, exc.detail, code=exc.code, title=exc.title, errors=exc.errors)
@@ -166,10 +156,22 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         pk = parse_id(data)
         if pk is None:
-            if isinstance(data, int) and not isinstance(data, bool):
+            if is_json_integer(data):
                 self.fail("does_not_exist", pk_value=data)
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(pk)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """DRF's IntegerField, taking a JSON integer only (`ecommerce.ids.is_json_integer`).
+
+    DRF's own takes `true`, `2.0` and `"2"` as 1, 2 and 2; a client that sends them has a bug to hear about.
+    """
+
+    def to_internal_value(self, data):
+        if not is_json_integer(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class CountCachingPaginator(DjangoPaginator):

@@ -8,10 +8,13 @@ SQLite (a 500) or on related-field lookups. So ids are checked here, once, for a
   anything else is the API's 404;
 - query-string filters: `IdFilter` and `IdModelChoiceFilter`, a 400 naming the parameter (and, for the
   latter, `Category 9999 does not exist.` for an id of nothing);
-- request bodies: `ecommerce.api.PrimaryKeyRelatedField` uses `parse_id`.
+- request bodies: `ecommerce.api.PrimaryKeyRelatedField` uses `parse_id`, and `ecommerce.api.StrictIntegerField`
+  (`is_json_integer`) takes a JSON integer only, e.g. an order line's product id up to `MAX_ID`.
 """
 
 from __future__ import annotations
+
+from typing import TypeGuard
 
 import django_filters
 from django import forms
@@ -41,16 +44,19 @@ def _digits_at_most(limit: int) -> str:
 ID_PATTERN = _digits_at_most(MAX_ID)
 
 
+def is_json_integer(value: object) -> TypeGuard[int]:
+    """Whether `value` is an integer as JSON has them: an int, and not a bool (True is 1 to Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def parse_id(value: object) -> int | None:
     """The id `value` stands for (an int, or a string of ASCII digits), or None if it is not one."""
-    if isinstance(value, bool):
-        return None
     if isinstance(value, str):
         value = value.strip()
         if not (value.isascii() and value.isdigit()):
             return None
         value = int(value)
-    if isinstance(value, int) and 0 <= value <= MAX_ID:
+    if is_json_integer(value) and 0 <= value <= MAX_ID:
         return value
     return None
 

@@ -136,3 +136,66 @@ _RESERVED = [
     "threadName",
     "taskName",
 ]
+
+
+def logging_config(
+    *,
+    level: str,
+    fmt: str,
+    file: str = "",
+    file_max_bytes: int = 10 * 1024 * 1024,
+    file_backups: int = 5,
+    loggers: dict[str, dict] | None = None,
+) -> dict:
+    """The `logging.config.dictConfig` of every process: Django's `LOGGING` and gunicorn's `logconfig_dict`.
+
+    One line per record on stdout (`fmt` "json" or "text"), and in `file` too when given (rotated, JSON),
+    each record carrying the request's context and its secrets redacted. `loggers` configures more named
+    loggers (gunicorn's own, in its process).
+    """
+    filters = ["request_context", "redact"]
+    handlers: dict[str, dict] = {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": fmt if fmt in ("json", "text") else "json",
+            "filters": filters,
+        },
+    }
+    if file:
+        handlers["file"] = {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": file,
+            "maxBytes": file_max_bytes,
+            "backupCount": file_backups,
+            "formatter": "json",
+            "filters": filters,
+        }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_context": {"()": "ecommerce.logging.RequestContextFilter"},
+            "redact": {"()": "ecommerce.logging.RedactingFilter"},
+        },
+        "formatters": {
+            "json": {"()": "ecommerce.logging.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {**handlers, "discard": {"class": "logging.NullHandler"}},
+        "root": {"handlers": list(handlers), "level": level},
+        "loggers": {
+            # Django's default logging gives "django" its own handlers: a plain-text console one (in debug), so with
+            # the root's every line was printed twice (plain and JSON), and mail_admins (with debug off), which would
+            # mail tracebacks to DJANGO_ADMINS, the shop's staff here. Named here, its handlers are replaced: it
+            # only propagates to the root's.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            # The request log line is ours (ecommerce.request); Django's own would duplicate it.
+            "django.request": {"level": "ERROR"},
+            # runserver's request lines (4xx and 5xx as warnings and errors) repeat ecommerce.request's; Django's
+            # defaults make it propagate nowhere, and with no handler Python's last resort printed them plain.
+            "django.server": {"handlers": ["discard"], "propagate": False},
+            "django.db.backends": {"level": "INFO"},
+            **(loggers or {}),
+        },
+    }

@@ -19,6 +19,8 @@ from django.core.checks.security.base import (
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from ecommerce.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -212,51 +214,9 @@ LOG_FILE = env.str("LOG_FILE", default="")
 LOG_FILE_MAX_BYTES = env.int("LOG_FILE_MAX_BYTES", default=10 * 1024 * 1024)
 LOG_FILE_BACKUPS = env.int("LOG_FILE_BACKUPS", default=5)
 
-_log_filters = ["request_context", "redact"]
-_log_handlers: dict[str, dict] = {
-    "stdout": {
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stdout",
-        "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json",
-        "filters": _log_filters,
-    },
-}
-if LOG_FILE:
-    _log_handlers["file"] = {
-        "class": "logging.handlers.RotatingFileHandler",
-        "filename": LOG_FILE,
-        "maxBytes": LOG_FILE_MAX_BYTES,
-        "backupCount": LOG_FILE_BACKUPS,
-        "formatter": "json",
-        "filters": _log_filters,
-    }
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_context": {"()": "ecommerce.logging.RequestContextFilter"},
-        "redact": {"()": "ecommerce.logging.RedactingFilter"},
-    },
-    "formatters": {
-        "json": {"()": "ecommerce.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {**_log_handlers, "discard": {"class": "logging.NullHandler"}},
-    "root": {"handlers": list(_log_handlers), "level": LOG_LEVEL},
-    "loggers": {
-        # Django's default logging gives "django" its own handlers: a plain-text console one (in debug), so with
-        # the root's every line was printed twice (plain and JSON), and mail_admins (with debug off), which would
-        # mail tracebacks to DJANGO_ADMINS, the shop's staff here. Named here, its handlers are replaced: it
-        # only propagates to the root's.
-        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
-        # The request log line is ours (ecommerce.request); Django's own would duplicate it.
-        "django.request": {"level": "ERROR"},
-        # runserver's request lines (4xx and 5xx as warnings and errors) repeat ecommerce.request's; Django's
-        # defaults make it propagate nowhere, and with no handler Python's last resort printed them plain.
-        "django.server": {"handlers": ["discard"], "propagate": False},
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOGGING = logging_config(
+    level=LOG_LEVEL, fmt=LOG_FORMAT, file=LOG_FILE, file_max_bytes=LOG_FILE_MAX_BYTES, file_backups=LOG_FILE_BACKUPS
+)
 
 # --- Email (Django 6.1's MAILERS; the EMAIL_* variables configure the default mailer) ---
 # In debug (`make run`) emails are printed on the console unless EMAIL_BACKEND says otherwise.

@@ -8,7 +8,7 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ecommerce.api import DomainError
+from ecommerce.exceptions import DomainError
 from notifications import services
 from notifications.models import Notification
 

@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from ecommerce.api import DomainError
+from ecommerce.exceptions import DomainError
 
 
 class NotificationNotResendable(DomainError):

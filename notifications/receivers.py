@@ -3,11 +3,14 @@
 from django.dispatch import receiver
 
 from notifications.services import notification_create_for_order
-from orders.models import Order
+from orders.models import Order, OrderLine
 from orders.signals import order_placed
 
 
 @receiver(order_placed, sender=Order, dispatch_uid="notifications.order_placed")
-def order_placed_record_notifications(sender, *, order: Order, **kwargs) -> None:
-    """Record the order's SMS and staff email in the order's own transaction; delivery runs after commit."""
-    notification_create_for_order(order=order)
+def order_placed_record_notifications(sender, *, order: Order, lines: list[OrderLine] | None = None, **kwargs) -> None:
+    """Record the order's SMS and staff email in the order's own transaction; delivery runs after commit.
+
+    `lines` are the ones `order_place` just wrote (so they are not read back); without them, the order's.
+    """
+    notification_create_for_order(order=order, lines=lines)

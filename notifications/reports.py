@@ -3,13 +3,14 @@
 import logging
 
 from notifications.models import Notification
-from notifications.status import notification_apply_report
+from notifications.status import ReportStatuses, notification_apply_report
 
 logger = logging.getLogger(__name__)
 
 # Delivery-report statuses (Africa's Talking): final ones are never overwritten by intermediate ones.
-REPORT_DELIVERED = {"Success"}
-REPORT_UNDELIVERED = {"Failed", "Rejected", "AbsentSubscriber", "Expired"}
+AFRICASTALKING_REPORTS = ReportStatuses(
+    delivered=frozenset({"Success"}), undelivered=frozenset({"Failed", "Rejected", "AbsentSubscriber", "Expired"})
+)
 
 
 def notification_record_delivery_report(
@@ -26,8 +27,7 @@ def notification_record_delivery_report(
         provider_message_id=provider_message_id,
         status=status,
         failure_reason=failure_reason,
-        delivered=REPORT_DELIVERED,
-        undelivered=REPORT_UNDELIVERED,
+        statuses=AFRICASTALKING_REPORTS,
     )
     if notification is None:
         logger.warning("Delivery report for unknown provider message id %r (%s)", provider_message_id, status)

@@ -9,6 +9,7 @@ one place that counts, logs and (for the order timeline) can record what happene
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -227,12 +228,20 @@ def notification_reset_for_resend(notification: Notification) -> bool:
     return bool(reset)
 
 
+@dataclass(frozen=True)
+class ReportStatuses:
+    """A provider's delivery-report vocabulary: the statuses meaning delivered, and undelivered for good."""
+
+    delivered: frozenset[str]
+    undelivered: frozenset[str]
+
+
 def notification_apply_report(
-    *, provider_message_id: str, status: str, failure_reason: str, delivered: set[str], undelivered: set[str]
+    *, provider_message_id: str, status: str, failure_reason: str, statuses: ReportStatuses
 ) -> Notification | None:
     """Apply a delivery report to the SMS with that provider id (row locked for the read-modify-write).
 
-    A delivered status marks it sent and delivered; an undelivered one failed for good (the provider
+    A delivered status (`statuses`) marks it sent and delivered; an undelivered one failed for good (the provider
     accepted it once, so it is never resent automatically); others are kept as provider status. A final
     report is never overwritten by an intermediate one. None when no notification matches.
     """
@@ -245,6 +254,7 @@ def notification_apply_report(
         )
         if notification is None:
             return None
+        delivered, undelivered = statuses.delivered, statuses.undelivered
         final = delivered | undelivered
         if notification.provider_status in final and status not in final:
             return notification

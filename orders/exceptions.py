@@ -1,61 +1,58 @@
-"""Domain errors of the orders app; the API renders them as problems, the admin as messages."""
+"""Domain errors of the orders app; the API renders them as problems, the admin as messages.
 
-from rest_framework import status
+InsufficientStock is the catalog's (`catalog.stock.stock_take` raises it); it is named here too, beside
+the other answers an order request can get.
+"""
 
-from ecommerce.api import DomainError
+from http import HTTPStatus
 
+from catalog.exceptions import InsufficientStock
+from ecommerce.exceptions import DomainError
 
-class InvalidOrder(DomainError):
-    """The request breaks an order rule (line count, quantity, duplicate or unknown product)."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "validation_error"
-    title = "Invalid input"
-
-
-class InvalidIdempotencyKey(DomainError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid_idempotency_key"
-    title = "Invalid Idempotency-Key"
-
-
-class InsufficientStock(DomainError):
-    """Some lines ask for more than is in stock; `errors` has one entry per short line."""
-
-    status_code = status.HTTP_409_CONFLICT
-    code = "insufficient_stock"
-    title = "Insufficient stock"
+__all__ = [
+    "ConcurrentUpdate",
+    "IdempotencyKeyReused",
+    "IllegalTransition",
+    "InsufficientStock",
+    "InvalidIdempotencyKey",
+    "InvalidOrder",
+    "OrderNotFound",
+    "OrderPermissionDenied",
+]
 
 
-class IdempotencyKeyReused(DomainError):
+class InvalidOrder(DomainError, status=HTTPStatus.BAD_REQUEST, code="validation_error", title="Invalid input"):
+    """The request breaks an order rule (its shape, or a product that cannot be ordered)."""
+
+
+class InvalidIdempotencyKey(
+    DomainError, status=HTTPStatus.BAD_REQUEST, code="invalid_idempotency_key", title="Invalid Idempotency-Key"
+):
+    """The Idempotency-Key header is not 1 to 255 printable ASCII characters (bare or an RFC 8941 string)."""
+
+
+class IdempotencyKeyReused(
+    DomainError,
+    status=HTTPStatus.UNPROCESSABLE_ENTITY,
+    code="idempotency_key_reused",
+    title="Idempotency-Key reused",
+):
     """The key was already used by this customer, within its lifetime, with a different body."""
 
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    code = "idempotency_key_reused"
-    title = "Idempotency-Key reused"
 
-
-class ConcurrentUpdate(DomainError):
+class ConcurrentUpdate(DomainError, status=HTTPStatus.CONFLICT, code="concurrent_update", title="Concurrent update"):
     """The transaction kept losing to concurrent ones (deadlock / lock wait timeout) after its retries."""
 
-    status_code = status.HTTP_409_CONFLICT
-    code = "concurrent_update"
-    title = "Concurrent update"
+
+class IllegalTransition(
+    DomainError, status=HTTPStatus.CONFLICT, code="illegal_transition", title="Illegal status change"
+):
+    """The order's status cannot become the one asked for, or not by this user."""
 
 
-class IllegalTransition(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "illegal_transition"
-    title = "Illegal status change"
+class OrderNotFound(DomainError, status=HTTPStatus.NOT_FOUND, code="not_found", title="Not Found"):
+    """No such order, or not the caller's (the same answer, so ids reveal nothing)."""
 
 
-class OrderNotFound(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
-    title = "Not Found"
-
-
-class OrderPermissionDenied(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
-    title = "Forbidden"
+class OrderPermissionDenied(DomainError, status=HTTPStatus.FORBIDDEN, code="permission_denied", title="Forbidden"):
+    """The caller may see the order but not do this to it (an owner changing its status)."""

@@ -1,8 +1,11 @@
 """Write use-cases of orders: placing one (takes stock), cancelling (gives it back), staff status changes.
 
-Every function here owns its transaction and is what the API, the admin and commands call.
-Lock order, everywhere: an order row first (when there is one), then product rows by ascending pk,
-so two transactions never wait for each other in a cycle.
+Every function here owns its transaction and is what the API, the admin and commands call. The order
+request's shape was checked before (`orders.api.serializers`, the one home of those rules); these keep the
+rules that need the database: products that exist and are for sale, the stock (`catalog.stock`), the
+Idempotency-Key's replay, the status machine and who may move it.
+Lock order, everywhere: an order row first (when there is one), then product rows by ascending pk
+(`Product.objects.locked`), so two transactions never wait for each other in a cycle.
 """
 
 from __future__ import annotations
@@ -10,30 +13,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
-import re
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from catalog.models import Product
+from catalog.stock import stock_lock, stock_return, stock_take
+from ecommerce.db.retry import RetriesExhausted, run_with_retries
 from ecommerce.money import money
 from orders import metrics
+from orders.api.idempotency import idempotency_key_parse
 from orders.exceptions import (
     ConcurrentUpdate,
     IdempotencyKeyReused,
     IllegalTransition,
     InsufficientStock,
-    InvalidIdempotencyKey,
     InvalidOrder,
     OrderNotFound,
     OrderPermissionDenied,
@@ -44,23 +44,27 @@ from orders.signals import order_placed
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from catalog.models import Product
     from customers.models import Customer, User
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "OrderCreateResult",
+    "OrderLineRequest",
+    "idempotency_key_parse",
+    "order_cancel",
+    "order_create",
+    "order_place",
+    "order_set_status",
+    "request_fingerprint",
+]
 
-MAX_LINES = 100
-MAX_QUANTITY = 1000
-MAX_NOTE_LENGTH = 1000
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
-_MAX_ID = 2**63 - 1
-# MySQL/MariaDB errors worth running the whole transaction again for.
-_RETRYABLE_MYSQL_ERRORS = {1213: "deadlock", 1205: "lock_wait_timeout"}
-# An RFC 8941 sf-string: the draft's form of the header, `Idempotency-Key: "8e03978e-..."`.
-_SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class OrderLineRequest:
+    """One line of an order request, as `orders.api.serializers.OrderCreateSerializer` validated it."""
+
     product_id: int
     quantity: int
 
@@ -70,6 +74,8 @@ class OrderCreateResult:
     order: Order
     # True when an earlier request with the same Idempotency-Key and body created the order.
     replayed: bool
+    # The lines written (in id order) for a new order; empty for a replayed one (read it back).
+    lines: list[OrderLine] = field(default_factory=list)
 
 
 # --- Placing an order -----------------------------------------------------------
@@ -78,31 +84,51 @@ class OrderCreateResult:
 def order_create(
     *,
     customer: Customer,
-    items: Sequence[Mapping[str, Any]],
+    items: Any,
+    note: Any = "",
+    idempotency_key: str | None = None,
+) -> OrderCreateResult:
+    """Place an order from input as a client sends it: `items` (`[{"product": id, "quantity": n}]`), `note`
+    and the raw `Idempotency-Key` header, for callers that hold no validated request (scripts, the shell).
+
+    Checks the shape with the API's own rules (`orders.api.serializers.order_request_parse`: InvalidOrder,
+    `orders.api.idempotency.idempotency_key_parse`: InvalidIdempotencyKey), then `order_place`.
+    """
+    from orders.api.serializers import order_request_parse  # the API's module imports this one
+
+    lines, note = order_request_parse(items=items, note=note)
+    return order_place(
+        customer=customer, lines=lines, note=note, idempotency_key=idempotency_key_parse(idempotency_key)
+    )
+
+
+def order_place(
+    *,
+    customer: Customer,
+    lines: Sequence[OrderLineRequest],
     note: str = "",
     idempotency_key: str | None = None,
 ) -> OrderCreateResult:
-    """Place an order of `items` (`{"product": id, "quantity": n}`) for `customer`, priced now.
+    """Place an order of validated `lines` for `customer`, priced now.
 
-    One transaction: inserts the order, locks the products (SELECT ... FOR UPDATE by ascending pk),
-    checks every line before taking anything, writes the lines, decrements stock, and sends
-    `order_placed` (its receivers write in the same transaction). Deadlocks and lock wait timeouts
-    are retried `ORDER_RETRY_ATTEMPTS` times with jittered backoff.
-    With `idempotency_key`, the same key and body within `ORDER_IDEMPOTENCY_KEY_TTL_HOURS` returns
-    the first order (`replayed=True`) and takes no stock; concurrent twins collide on the unique
+    One transaction: locks the products (`catalog.stock.stock_lock`: SELECT ... FOR UPDATE by ascending pk),
+    refuses unknown and inactive ones, inserts the order and its lines, takes the stock
+    (`catalog.stock.stock_take`: every line is checked before anything is taken), and sends `order_placed`
+    with the lines (its receivers write in the same transaction). Deadlocks and lock wait timeouts are
+    retried `ORDER_RETRY_ATTEMPTS` times with jittered backoff.
+    With `idempotency_key` (already parsed), the same key and body within `ORDER_IDEMPOTENCY_KEY_TTL_HOURS`
+    returns the first order (`replayed=True`) and takes no stock; concurrent twins collide on the unique
     (customer, idempotency_key) constraint, and the loser replays the winner's order.
-    Raises InvalidOrder / InvalidIdempotencyKey (400), InsufficientStock (409, one `errors` entry
+    Raises InvalidOrder (400: a product that cannot be ordered), InsufficientStock (409, one `errors` entry
     per short line), IdempotencyKeyReused (422), ConcurrentUpdate (409, retries exhausted).
     After commit: counts the order in the metrics.
     """
-    lines = _validated_lines(items)
-    note = _validated_note(note)
-    key = idempotency_key_parse(idempotency_key)
+    key = idempotency_key
     fingerprint = request_fingerprint(lines=lines, note=note) if key is not None else ""
     try:
         return _with_retries(
             "create",
-            lambda: _order_create_once(customer=customer, lines=lines, note=note, key=key, fingerprint=fingerprint),
+            lambda: _order_place_once(customer=customer, lines=lines, note=note, key=key, fingerprint=fingerprint),
         )
     except IntegrityError:
         # The unique (customer, idempotency_key) constraint: a twin committed first. Replay it.
@@ -112,94 +138,72 @@ def order_create(
         return _replay(twin, fingerprint=fingerprint)
 
 
-def _order_create_once(
-    *, customer: Customer, lines: list[OrderLineRequest], note: str, key: str | None, fingerprint: str
+def _order_place_once(
+    *, customer: Customer, lines: Sequence[OrderLineRequest], note: str, key: str | None, fingerprint: str
 ) -> OrderCreateResult:
     with transaction.atomic():
         if key is not None:
-            earlier = _order_for_key(customer=customer, key=key)
-            if earlier is not None:
-                if _is_live(earlier):
-                    return _replay(earlier, fingerprint=fingerprint)
-                # An expired key may be reused: release it from the old order (row lock, conditional
-                # on its value, so of two concurrent reusers one clears it and both then meet on the
-                # unique constraint below).
-                Order.objects.filter(pk=earlier.pk, idempotency_key=key).update(idempotency_key=None)
-
-        quantities = {line.product_id: line.quantity for line in lines}
-        # Evaluated here, so the row locks are taken now, in pk order.
-        products = {
-            product.pk: product
-            for product in Product.objects.select_for_update().filter(pk__in=list(quantities)).order_by("pk")
-        }
-        unknown = {
-            f"items.{index}.product": [f"Product {line.product_id} does not exist or is not for sale."]
-            for index, line in enumerate(lines)
-            if line.product_id not in products or not products[line.product_id].is_active
-        }
-        if unknown:
-            raise InvalidOrder("Some lines name a product that cannot be ordered.", errors=unknown)
-
-        order_lines = []
-        for line in lines:
-            product = products[line.product_id]
-            order_lines.append(
-                OrderLine(
-                    product_id=product.pk,
-                    product_name=product.name,
-                    sku=product.sku,
-                    unit_price=product.price,
-                    quantity=line.quantity,
-                    line_total=money(product.price * line.quantity),
-                )
-            )
-        total = money(sum((line.line_total for line in order_lines), Decimal("0")))
-        # Inserted before the stock check: a twin request with the same key waits here on the unique
+            replay = _replay_or_release_key(customer=customer, key=key, fingerprint=fingerprint)
+            if replay is not None:
+                return replay
+        products = stock_lock(product_ids=[line.product_id for line in lines])
+        order_lines = _priced_lines(lines, products)
+        # Inserted before the stock is checked: a twin request with the same key waits here on the unique
         # index until this one ends, then replays it instead of reporting the stock this one took.
         order = Order.objects.create(
             customer=customer,
-            total=total,
+            total=money(sum((line.line_total for line in order_lines), Decimal("0"))),
             currency=settings.SHOP_CURRENCY,
             note=note,
             idempotency_key=key,
             request_fingerprint=fingerprint,
         )
-
-        short = {
-            f"items.{index}.quantity": [f"Only {products[line.product_id].stock} available."]
-            for index, line in enumerate(lines)
-            if products[line.product_id].stock < line.quantity
-        }
-        if short:
-            metrics.STOCK_CONFLICTS.inc()
-            raise InsufficientStock(f"Not enough stock for {len(short)} of the order's lines.", errors=short)
-
         for order_line in order_lines:
             order_line.order = order
         OrderLine.objects.bulk_create(order_lines)
-        _cache_lines(order, order_lines)
-        remaining = {pk: product.stock - quantities[pk] for pk, product in products.items()}
-        for product in products.values():
-            product.stock = F("stock") - quantities[product.pk]
-        Product.objects.bulk_update(products.values(), ["stock"])
-        for product in products.values():
-            product.stock = remaining[product.pk]
-
-        order_placed.send(sender=Order, order=order)
+        try:
+            stock_take(lines=lines, products=products)
+        except InsufficientStock:
+            metrics.STOCK_CONFLICTS.inc()
+            raise
+        order_placed.send(sender=Order, order=order, lines=order_lines)
         transaction.on_commit(lambda: _placed(order, line_count=len(order_lines)))
-    return OrderCreateResult(order=order, replayed=False)
+    return OrderCreateResult(order=order, replayed=False, lines=order_lines)
 
 
-def _cache_lines(order: Order, lines: list[OrderLine]) -> None:
-    """Make `order.lines.all()` the lines just written, as `prefetch_related` would (no query).
+def _replay_or_release_key(*, customer: Customer, key: str, fingerprint: str) -> OrderCreateResult | None:
+    """The earlier order of `key` replayed while the key lives; an expired key is released for reuse."""
+    earlier = _order_for_key(customer=customer, key=key)
+    if earlier is None:
+        return None
+    if _is_live(earlier):
+        return _replay(earlier, fingerprint=fingerprint)
+    # Released with a row lock, conditional on its value, so of two concurrent reusers one clears it and
+    # both then meet on the unique constraint when they insert their order.
+    Order.objects.filter(pk=earlier.pk, idempotency_key=key).update(idempotency_key=None)
+    return None
 
-    The API renders the new order and the `order_placed` receivers read its lines from these objects
-    instead of selecting what this transaction has just inserted; they are in insertion (= id) order.
-    """
-    cached = order.lines.all()
-    cached._result_cache = lines
-    cached._prefetch_done = True  # type: ignore[attr-defined]
-    order._prefetched_objects_cache = {"lines": cached}  # type: ignore[attr-defined]
+
+def _priced_lines(lines: Sequence[OrderLineRequest], products: Mapping[int, Product]) -> list[OrderLine]:
+    """The order's lines at the locked products' current prices; InvalidOrder if one cannot be ordered."""
+    unknown = {
+        f"items.{index}.product": [f"Product {line.product_id} does not exist or is not for sale."]
+        for index, line in enumerate(lines)
+        if line.product_id not in products or not products[line.product_id].is_active
+    }
+    if unknown:
+        raise InvalidOrder("Some lines name a product that cannot be ordered.", errors=unknown)
+    return [
+        OrderLine(
+            product_id=line.product_id,
+            product_name=products[line.product_id].name,
+            sku=products[line.product_id].sku,
+            unit_price=products[line.product_id].price,
+            quantity=line.quantity,
+            line_total=money(products[line.product_id].price * line.quantity),
+        )
+        for line in lines
+    ]
 
 
 def _placed(order: Order, *, line_count: int) -> None:
@@ -239,66 +243,6 @@ def request_fingerprint(*, lines: Sequence[OrderLineRequest], note: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def idempotency_key_parse(value: str | None) -> str | None:
-    """The key of an `Idempotency-Key` header: 1 to 255 printable ASCII characters.
-
-    The draft makes the header an RFC 8941 sf-string (`"abc"`); the bare form (`abc`) most
-    clients send is accepted too, and both name the same key. Raises InvalidIdempotencyKey.
-    """
-    if value is None:
-        return None
-    quoted = _SF_STRING.fullmatch(value)
-    key = re.sub(r'\\(["\\])', r"\1", quoted.group(1)) if quoted else value
-    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not all(" " <= char <= "~" for char in key):
-        raise InvalidIdempotencyKey(
-            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.",
-            errors={"Idempotency-Key": [f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters."]},
-        )
-    return key
-
-
-def _is_integer(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _validated_lines(items: Any) -> list[OrderLineRequest]:
-    if not isinstance(items, Sequence) or isinstance(items, str | bytes):
-        raise InvalidOrder("The order is invalid.", errors={"items": ["Expected a list of lines."]})
-    if not 1 <= len(items) <= MAX_LINES:
-        raise InvalidOrder("The order is invalid.", errors={"items": [f"An order has 1 to {MAX_LINES} lines."]})
-    errors: dict[str, list[str]] = {}
-    first_line_of: dict[int, int] = {}
-    lines = []
-    for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            errors[f"items.{index}"] = ["Expected an object with product and quantity."]
-            continue
-        product_id, quantity = item.get("product"), item.get("quantity")
-        if not _is_integer(product_id) or not 1 <= product_id <= _MAX_ID:
-            errors[f"items.{index}.product"] = ["A valid product id (an integer) is required."]
-        elif product_id in first_line_of:
-            errors[f"items.{index}.product"] = [
-                f"Product {product_id} is already in line {first_line_of[product_id]}; one line per product."
-            ]
-        else:
-            first_line_of[product_id] = index
-        if not _is_integer(quantity) or not 1 <= quantity <= MAX_QUANTITY:
-            errors[f"items.{index}.quantity"] = [f"Quantity must be an integer from 1 to {MAX_QUANTITY}."]
-        if f"items.{index}.product" not in errors and f"items.{index}.quantity" not in errors:
-            lines.append(OrderLineRequest(product_id=product_id, quantity=quantity))  # type: ignore[arg-type]
-    if errors:
-        raise InvalidOrder("The order is invalid.", errors=errors)
-    return lines
-
-
-def _validated_note(note: Any) -> str:
-    if note is None:
-        return ""
-    if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH or "\x00" in note:
-        raise InvalidOrder("The order is invalid.", errors={"note": [f"Text of at most {MAX_NOTE_LENGTH} characters."]})
-    return note
-
-
 # --- Status changes --------------------------------------------------------------
 
 
@@ -306,8 +250,9 @@ def order_cancel(*, order_id: int, by: User | AnonymousUser) -> Order:
     """Cancel an order and give its stock back, in one transaction.
 
     The owner may cancel while the order is pending, staff while pending or confirmed.
-    Locks the order row, then its products by ascending pk. Raises OrderNotFound (404: no such
-    order or not the caller's), IllegalTransition (409). Retries deadlocks like `order_create`.
+    Locks the order row, then its products by ascending pk (`catalog.stock.stock_return`). Raises
+    OrderNotFound (404: no such order or not the caller's), IllegalTransition (409). Retries deadlocks
+    like `order_place`.
     """
     return _with_retries(
         "cancel", lambda: _order_transition_once(order_id=order_id, status=OrderStatus.CANCELLED, by=by)
@@ -317,6 +262,7 @@ def order_cancel(*, order_id: int, by: User | AnonymousUser) -> Order:
 def order_set_status(*, order_id: int, status: str, by: User | AnonymousUser) -> Order:
     """Staff move an order along pending→confirmed→shipped→delivered, or cancel it (stock comes back).
 
+    The one home of "only staff change an order's status" (the API and the admin call this).
     Locks the order row (and, when cancelling, its products by ascending pk). Raises OrderNotFound
     (404), OrderPermissionDenied (403: the owner, who is not staff), IllegalTransition (409),
     InvalidOrder (400: not a status).
@@ -342,7 +288,8 @@ def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUs
             raise IllegalTransition(f"An order that is {order.status} can only be cancelled by the shop.")
         previous = order.status
         if status == OrderStatus.CANCELLED:
-            _restock(order)
+            units = order.lines.values_list("product_id", "quantity")
+            stock_return(lines=[OrderLineRequest(product_id=pk, quantity=quantity) for pk, quantity in units])
         order.status = status
         order.save(update_fields=["status", "updated_at"])
         transaction.on_commit(
@@ -354,47 +301,24 @@ def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUs
     return order
 
 
-def _restock(order: Order) -> None:
-    """Give an order's units back: lock its products by ascending pk, then one bulk update."""
-    quantities = dict(order.lines.values_list("product_id", "quantity"))
-    products = list(Product.objects.select_for_update().filter(pk__in=list(quantities)).order_by("pk"))
-    for product in products:
-        product.stock = F("stock") + quantities[product.pk]
-    Product.objects.bulk_update(products, ["stock"])
-
-
 # --- Retries ---------------------------------------------------------------------
 
 
-def _retry_reason(error: OperationalError) -> str | None:
-    code = error.args[0] if error.args else None
-    if connection.vendor == "mysql" and isinstance(code, int):
-        return _RETRYABLE_MYSQL_ERRORS.get(code)
-    if connection.vendor == "sqlite" and "database is locked" in str(error):
-        return "database_locked"
-    return None
-
-
 def _with_retries[T](operation: str, attempt_once: Callable[[], T]) -> T:
-    """Run a transaction again after a deadlock or lock wait timeout, a bounded number of times.
+    """`ecommerce.db.retry.run_with_retries` with the orders' settings and metrics; ConcurrentUpdate at the end."""
 
-    Inside a caller's transaction nothing can be retried (the database rolled all of it back), so
-    the error is reported at once as ConcurrentUpdate.
-    """
-    attempts = 1 if connection.in_atomic_block else max(1, settings.ORDER_RETRY_ATTEMPTS)
-    for attempt in range(1, attempts + 1):
-        try:
-            return attempt_once()
-        except OperationalError as error:
-            reason = _retry_reason(error)
-            if reason is None:
-                raise
-            if attempt == attempts:
-                logger.warning("order %s gave up after %d attempts: %s", operation, attempt, reason)
-                raise ConcurrentUpdate(
-                    "The order could not be updated because of concurrent requests; please retry."
-                ) from error
-            metrics.ORDER_TRANSACTION_RETRIES.labels(operation=operation, reason=reason).inc()
-            backoff = settings.ORDER_RETRY_BACKOFF_MS / 1000 * 2 ** (attempt - 1)
-            time.sleep(random.uniform(0, backoff))  # noqa: S311 (jitter, not security)
-    raise AssertionError("unreachable")  # pragma: no cover
+    def count(reason: str) -> None:
+        metrics.ORDER_TRANSACTION_RETRIES.labels(operation=operation, reason=reason).inc()
+
+    try:
+        return run_with_retries(
+            attempt_once,
+            attempts=settings.ORDER_RETRY_ATTEMPTS,
+            backoff_ms=settings.ORDER_RETRY_BACKOFF_MS,
+            on_retry=count,
+        )
+    except RetriesExhausted as exhausted:
+        logger.warning("order %s gave up after %d attempts: %s", operation, exhausted.attempts, exhausted.reason)
+        raise ConcurrentUpdate(
+            "The order could not be updated because of concurrent requests; please retry."
+        ) from exhausted.__cause__

@@ -1,30 +1,86 @@
+"""The orders API's shapes. `OrderCreateSerializer` is the one home of an order request's shape rules
+(line count, ids and quantities as JSON integers in range, one line per product, the note's length); it
+yields typed `OrderLineRequest`s, and `orders.services` keeps the rules that need the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from rest_framework import serializers
 
+from ecommerce.api import StrictIntegerField, flatten_errors
+from ecommerce.ids import MAX_ID
+from orders.exceptions import InvalidOrder
 from orders.models import Order, OrderLine, OrderStatus
-from orders.services import MAX_LINES, MAX_NOTE_LENGTH, MAX_QUANTITY
+from orders.services import OrderLineRequest
 
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: no booleans, floats or numeric strings."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+MAX_LINES = 100
+MAX_QUANTITY = 1000
+MAX_NOTE_LENGTH = 1000
 
 
 class OrderItemInputSerializer(serializers.Serializer):
-    product = StrictIntegerField(min_value=1, max_value=2**63 - 1)
+    """One line of an order request: `{"product": id, "quantity": n}`, validated into an OrderLineRequest."""
+
+    product = StrictIntegerField(min_value=1, max_value=MAX_ID)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+    def validate(self, attrs: dict[str, int]) -> OrderLineRequest:
+        return OrderLineRequest(product_id=attrs["product"], quantity=attrs["quantity"])
 
 
 class OrderCreateSerializer(serializers.Serializer):
+    """An order request; `validated_data`: `{"items": [OrderLineRequest, ...], "note": str}`."""
+
     items = serializers.ListField(child=OrderItemInputSerializer(), min_length=1, max_length=MAX_LINES)
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE_LENGTH, default="")
+
+    def validate_items(self, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
+        first_line_of: dict[int, int] = {}
+        errors: dict[str, dict[str, list[str]]] = {}
+        for index, line in enumerate(lines):
+            if line.product_id in first_line_of:
+                errors[str(index)] = {
+                    "product": [
+                        f"Product {line.product_id} is already in line {first_line_of[line.product_id]}; "
+                        "one line per product."
+                    ]
+                }
+            else:
+                first_line_of[line.product_id] = index
+        if errors:
+            raise serializers.ValidationError(errors)
+        return lines
+
+
+def order_request_parse(*, items: Any, note: Any = "") -> tuple[list[OrderLineRequest], str]:
+    """An order request's `items` and `note`, as a client sends them, validated by OrderCreateSerializer.
+
+    For callers holding such input outside a request (`orders.services.order_create`). Raises InvalidOrder,
+    whose `errors` name the offending value (`items.0` for a line that is not an object).
+    """
+    serializer = OrderCreateSerializer(data={"items": items, "note": "" if note is None else note})
+    if not serializer.is_valid():
+        errors = flatten_errors(serializer.errors)
+        raise InvalidOrder(
+            "The order is invalid.",
+            errors={path.removesuffix(".non_field_errors"): messages for path, messages in errors.items()},
+        )
+    return serializer.validated_data["items"], serializer.validated_data["note"]
 
 
 class OrderStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+
+class OrderLineListSerializer(serializers.ListSerializer):
+    """An order's lines: the ones its serializer's context hands over (`lines`, those `order_place` just
+    wrote), else the order's own (`order.lines`, prefetched by the selectors)."""
+
+    def get_attribute(self, instance: Order) -> Sequence[OrderLine] | Any:
+        lines = self.context.get("lines")
+        return lines if lines is not None else super().get_attribute(instance)
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -32,6 +88,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         model = OrderLine
         fields = ["product", "product_name", "sku", "quantity", "unit_price", "line_total"]
         read_only_fields = fields
+        list_serializer_class = OrderLineListSerializer
 
 
 class OrderSerializer(serializers.ModelSerializer):

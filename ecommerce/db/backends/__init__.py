@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
+from django.utils.functional import cached_property
 from django_prometheus.db import (
     errors_total,
     execute_many_total,
@@ -54,3 +55,19 @@ def exporting_cursor_class(cursor_class: type, alias: str, vendor: str) -> type:
 
     CursorWrapper.__qualname__ = f"{cursor_class.__qualname__}[prometheus]"
     return CursorWrapper
+
+
+class ExportingCursorMixin:
+    """For a django-prometheus DatabaseWrapper: its cursors are `cursor_wrapper_class` counting their statements.
+
+    The counting class is made once per connection (`exporting_cursor_class`); each backend's `create_cursor`
+    wraps its driver's cursor in `self.exporting_cursor_class` the way its Django base does.
+    """
+
+    cursor_wrapper_class: type
+    alias: str
+    vendor: str
+
+    @cached_property
+    def exporting_cursor_class(self) -> type:
+        return exporting_cursor_class(self.cursor_wrapper_class, self.alias, self.vendor)

@@ -1,0 +1,93 @@
+"""Stock: the only code that changes `Product.stock`. Orders call it; they never write a product themselves.
+
+Every function here runs inside the caller's transaction (an order's) and locks the product rows it
+reads with `Product.objects.locked()` (`SELECT ... FOR UPDATE`, ascending pk): one lock order for every
+writer, so no two transactions wait for each other in a cycle. The locks last until that transaction ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+from django.db import transaction
+from django.db.models import Case, F, When
+
+from catalog.exceptions import InsufficientStock
+from catalog.models import Product
+
+# What an order copies from a product, and what the stock check needs: nothing else is read.
+LOCKED_COLUMNS = ("name", "sku", "price", "stock", "is_active")
+
+
+class StockLine(Protocol):
+    """Units of one product: an order's requested line (`OrderLineRequest`) or its stored one (`OrderLine`)."""
+
+    @property
+    def product_id(self) -> int: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+
+def stock_lock(*, product_ids: Iterable[int]) -> dict[int, Product]:
+    """Lock these products' rows until the transaction ends; return them by pk (the ones that exist).
+
+    One `SELECT ... FOR UPDATE` in ascending pk of the columns in LOCKED_COLUMNS. Must run inside an atomic
+    block (a lock outside one would end at once). Raises nothing but database errors.
+    """
+    _require_atomic("stock_lock")
+    return {product.pk: product for product in Product.objects.locked(product_ids).only(*LOCKED_COLUMNS)}
+
+
+def stock_take(*, lines: Sequence[StockLine], products: Mapping[int, Product] | None = None) -> dict[int, Product]:
+    """Take every line's units, or none: check each line against the locked stock, then one UPDATE.
+
+    `products` are rows `stock_lock` locked in this transaction (an order locks them first, to price its
+    lines); without it they are locked here. A product not among them, or lines naming one product twice,
+    are the caller's error (KeyError, ValueError). Raises InsufficientStock (`available`: each short line's
+    position and the units there are) before writing anything. Returns the rows with their new stock.
+    """
+    held = dict(products) if products is not None else stock_lock(product_ids=[line.product_id for line in lines])
+    if len({line.product_id for line in lines}) != len(lines):
+        raise ValueError("stock_take: one line per product.")
+    short = {
+        index: held[line.product_id].stock
+        for index, line in enumerate(lines)
+        if held[line.product_id].stock < line.quantity
+    }
+    if short:
+        raise InsufficientStock(available=short)
+    _stock_add({line.product_id: -line.quantity for line in lines})
+    for line in lines:
+        held[line.product_id].stock -= line.quantity
+    return held
+
+
+def stock_return(*, lines: Iterable[StockLine]) -> None:
+    """Give lines' units back (a cancelled order's), also to inactive products.
+
+    Locks the rows (`SELECT id ... FOR UPDATE`, ascending pk), then one UPDATE. Quantities of lines naming
+    one product are added up. Raises nothing but database errors.
+    """
+    _require_atomic("stock_return")
+    units: dict[int, int] = {}
+    for line in lines:
+        units[line.product_id] = units.get(line.product_id, 0) + line.quantity
+    locked = list(Product.objects.locked(units).values_list("pk", flat=True))
+    _stock_add({pk: units[pk] for pk in locked})
+
+
+def _stock_add(units: Mapping[int, int]) -> None:
+    """One UPDATE adding `units[pk]` (negative: taking) to each product's stock, relative to the row's value."""
+    if not units:
+        return
+    whens = [When(pk=pk, then=F("stock") + delta if delta >= 0 else F("stock") - -delta) for pk, delta in units.items()]
+    Product.objects.filter(pk__in=list(units)).update(
+        stock=Case(*whens, default=F("stock"), output_field=Product._meta.get_field("stock"))
+    )
+
+
+def _require_atomic(operation: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError(f"{operation} locks rows: call it inside transaction.atomic().")
