@@ -11,6 +11,12 @@ from tests.catalog.conftest import make_category
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_response_cache(settings):
+    """The views' own queries: a repeated anonymous read would otherwise be a response-cache hit (no queries)."""
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+
+
 def bulk_products(category, n: int) -> None:
     Product.objects.bulk_create(
         Product(name=f"P{i}", sku=f"Q-{category.pk}-{i}", price=i + 1, stock=1, category=category) for i in range(n)
