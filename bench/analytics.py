@@ -77,9 +77,15 @@ def _root():
 
 
 def price_stats_function(root) -> tuple[str, Callable[[], Any]]:
-    from catalog import selectors
+    """What `GET /categories/{root}/price-stats` computes when nothing is cached: the catalog summary
+    (every category's figures at once, catalog.summary), and the root's figures taken from it."""
+    from catalog.summary import catalog_summary_compute
 
-    return "catalog.selectors.category_price_stats", lambda: selectors.category_price_stats(category=root)
+    def compute() -> dict:
+        figures = catalog_summary_compute().subtrees[root.pk]
+        return {"product_count": figures.count, "min_price": str(figures.min_price)}
+
+    return "catalog.summary.catalog_summary_compute (root price-stats, uncached)", compute
 
 
 # --- price_analytics ------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ cache (`CACHE_URL`, Redis in production), computes it afresh. Each value also ex
 seed) and for processes that do not share a cache (the default local-memory cache is per process).
 
 Stock has versions of its own (`stock_changed`): one for the whole catalog, changed by every change
-of any product's stock, and one per product. Price stats and the tree do not depend on stock (price
-stats count active products whatever their stock) and ignore them; the cached API answers that show
-stock (the product lists and a product, catalog.api.response_cache) carry them too, so an order
+of any product's stock, and one per product. Price stats, the catalog summary and the tree do not depend
+on stock (they count active products whatever their stock) and ignore them; the cached API answers that
+show stock (the product lists and a product, catalog.api.response_cache) carry them too, so an order
 taking or returning stock is visible to the next read of those.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -82,12 +83,50 @@ def stock_changed(product_ids: Iterable[int]) -> None:
         bump()
 
 
-def catalog_cached[T](name: str, compute: Callable[[], T]) -> T:
-    """`compute()`, cached under `name` for the current catalog generation (None is not cached)."""
+# name -> (the shared key it was read under, wall-clock deadline, value): `catalog_cached(local=True)`.
+_LOCAL: dict[str, tuple[str, float, Any]] = {}
+
+
+def catalog_cached[T](name: str, compute: Callable[[], T], *, local: bool = False) -> T:
+    """`compute()`, cached under `name` for the current catalog generation (None is not cached).
+
+    `local`: also kept in this process's memory (see `catalog_cached_unless_busy`)."""
+    return cast(T, _cached(name, compute, local=local, or_none_while_computing=False))
+
+
+def catalog_cached_unless_busy[T](name: str, compute: Callable[[], T], *, local: bool = False) -> T | None:
+    """`catalog_cached`, but None at once when another request (of any process) is computing it.
+
+    `local`: also kept in this process's memory for the same generation and no longer than the shared
+    copy lives (`CATALOG_CACHE_SECONDS` from when it was computed): for big values, read on every request.
+    None while it is being computed elsewhere: the caller has a slower way that needs no summary,
+    and concurrent requests do not all compute it at once after a write.
+    """
+    return _cached(name, compute, local=local, or_none_while_computing=True)
+
+
+def _cached[T](name: str, compute: Callable[[], T], *, local: bool, or_none_while_computing: bool) -> T | None:
     key = f"catalog:{catalog_generation()}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        if value is not None:
-            cache.set(key, value, settings.CATALOG_CACHE_SECONDS)
+    now = time.time()
+    if local:
+        memo = _LOCAL.get(name)
+        if memo is not None and memo[0] == key and now < memo[1]:
+            return memo[2]
+    stored = cache.get(key)
+    if stored is not None:
+        deadline, value = stored
+    else:
+        computing = f"{key}:computing"
+        if or_none_while_computing and not cache.add(computing, 1, timeout=settings.CATALOG_CACHE_SECONDS):
+            return None
+        try:
+            value = compute()
+            deadline = now + settings.CATALOG_CACHE_SECONDS
+            if value is not None:
+                cache.set(key, (deadline, value), settings.CATALOG_CACHE_SECONDS)
+        finally:
+            if or_none_while_computing:
+                cache.delete(computing)
+    if local and value is not None:
+        _LOCAL[name] = (key, deadline, value)
     return value

@@ -8,6 +8,7 @@ created. Nothing is written unless every row is valid.
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -89,7 +90,9 @@ def _parse_stock(text: str) -> int:
     return value
 
 
+@functools.lru_cache(maxsize=65536)
 def _parse_path(text: str) -> tuple[str, ...]:
+    """A category path's segments (cached: an import's rows share a few thousand paths at most)."""
     segments = tuple(segment.strip() for segment in text.split(PATH_SEPARATOR.strip()))
     if not text.strip() or any(not segment for segment in segments):
         raise ValueError(f"category_path {text!r} has an empty segment (segments are joined by ' > ')")
@@ -224,19 +227,32 @@ def _resolve_categories(paths: Iterable[tuple[str, ...]], *, dry_run: bool) -> t
     return resolved, created
 
 
-def _upsert_products(products: list[Product], update_fields: list[str]) -> None:
+# A product row as the import writes it: id (None for a new product), sku, name, description, price, stock,
+# category id.
+type ProductValues = tuple[int | None, str, str, str, Decimal, int, int]
+
+
+def _upsert_products(products: list[ProductValues], update_fields: list[str]) -> None:
     """INSERT ... ON DUPLICATE KEY UPDATE (MySQL) / ON CONFLICT (sku) DO UPDATE (SQLite), in batches.
 
     One statement per batch of new and changed rows alike, sent with `executemany` (mysqlclient
     rewrites it into multi-row INSERTs; sqlite3 loops in C). The ORM's bulk_create spends most of a
     100,000-row import compiling SQL in Python, and bulk_update's CASE WHEN per row is far slower
-    still on MariaDB. `is_active` and `created_at` of existing products are left alone.
+    still on MariaDB. `is_active` and `created_at` of existing products are left alone. Plain tuples,
+    not model instances: building 100,000 `Product` objects cost 4.7 s of a 30 s import.
+
+    On MySQL an existing product's row carries its id, so the duplicate is found on the primary key and
+    the row is updated in place; without it InnoDB first inserts a new clustered row (a fresh
+    auto-increment id), meets the duplicate SKU in the unique index, undoes that insert, then updates.
     """
     ops = connection.ops
     now = timezone.now()
     insert_fields = [
         "sku", "name", "description", "price", "stock", "category", "is_active", "created_at", "updated_at",
     ]  # fmt: skip
+    with_id = connection.vendor == "mysql"  # SQLite's ON CONFLICT (sku) would not cover a primary-key conflict
+    if with_id:
+        insert_fields = ["id", *insert_fields]
     columns: list[str] = [Product._meta.get_field(name).column for name in insert_fields]  # type: ignore[union-attr, misc]
     updated: list[str] = [Product._meta.get_field(name).column for name in update_fields]  # type: ignore[union-attr, misc]
     table = ops.quote_name(Product._meta.db_table)
@@ -252,17 +268,18 @@ def _upsert_products(products: list[Product], update_fields: list[str]) -> None:
     stamp = ops.adapt_datetimefield_value(now)
     params = [
         (
-            product.sku,
-            product.name,
-            product.description,
-            ops.adapt_decimalfield_value(product.price, 12, 2),
-            product.stock,
-            product.category_id,
+            *((product_id,) if with_id else ()),
+            sku,
+            name,
+            description,
+            ops.adapt_decimalfield_value(price, 12, 2),
+            stock,
+            category_id,
             True,
             stamp,
             stamp,
         )
-        for product in products
+        for product_id, sku, name, description, price, stock, category_id in products
     ]
     with connection.cursor() as cursor:
         for batch in _chunks(params, BATCH_SIZE):
@@ -289,47 +306,29 @@ def catalog_import(
 
     total = len(rows)
     done = 0
-    now = timezone.now()
     update_fields = ["name", "description", "price", "stock", "category", "updated_at"]
     for chunk in _chunks(rows, SKU_QUERY_CHUNK):
         current = {
             values[0]: values
-            for values in Product.objects.filter(sku__in=[row.sku for row in chunk]).values_list(
-                "sku", "id", "name", "description", "price", "stock", "category_id"
-            )
+            # Locked (ascending pk, as every writer of products locks them: catalog.stock): the rows are
+            # written by id below, so no one may change their SKU meanwhile.
+            for values in Product.objects.select_for_update()
+            .filter(sku__in=[row.sku for row in chunk])
+            .order_by("pk")
+            .values_list("sku", "id", "name", "description", "price", "stock", "category_id")
         }
-        to_create: list[Product] = []
-        to_update: list[Product] = []
+        to_create: list[ProductValues] = []
+        to_update: list[ProductValues] = []
         for row in chunk:
             category_id = category_ids[row.path]
             old = current.get(row.sku)
+            values = (row.name, row.description, row.price, row.stock, category_id)
             if old is None:
-                to_create.append(
-                    Product(
-                        sku=row.sku,
-                        name=row.name,
-                        description=row.description,
-                        price=row.price,
-                        stock=row.stock,
-                        category_id=category_id,
-                        is_active=True,
-                    )
-                )
-            elif not update_existing or old[2:] == (row.name, row.description, row.price, row.stock, category_id):
+                to_create.append((None, row.sku, *values))
+            elif not update_existing or old[2:] == values:
                 result.products_unchanged += 1
             else:
-                to_update.append(
-                    Product(
-                        id=old[1],
-                        sku=row.sku,
-                        name=row.name,
-                        description=row.description,
-                        price=row.price,
-                        stock=row.stock,
-                        category_id=category_id,
-                        updated_at=now,
-                    )
-                )
+                to_update.append((old[1], row.sku, *values))
         result.products_created += len(to_create)
         result.products_updated += len(to_update)
         if not dry_run and (to_create or to_update):

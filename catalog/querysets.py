@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import FloatField, Q
+from django.db.models.expressions import RawSQL
 
 if TYPE_CHECKING:
     from catalog.models import Category
@@ -18,7 +19,13 @@ MAX_SEARCH_WORDS = 10
 # MySQL/MariaDB index words of at least innodb_ft_min_token_size characters (3 by default); shorter
 # search words are matched by a regular expression on the rows the longer ones found.
 FULLTEXT_MIN_WORD = 3
-FULLTEXT_COLUMNS = ("name", "sku", "description")
+# The words of these are searched (the full-text index product_search_ft on MySQL/MariaDB); the SKU is
+# matched by prefix through its unique index instead (a SKU's words, such as a brand code every SKU
+# shares, would make a full-text lookup read every product).
+FULLTEXT_COLUMNS = ("name", "description")
+WORD_COLUMNS = FULLTEXT_COLUMNS
+# A SKU is at most this long: a longer search cannot begin one.
+SKU_MAX_CHARS = 64
 
 
 def search_words(text: str) -> list[str]:
@@ -55,6 +62,15 @@ class FullTextMatch(models.Func):
         return sql, (*params, self.query)
 
 
+def _word_q(word: str) -> Q:
+    """`word` begins a word of the name or the description (a regular expression, row by row)."""
+    pattern = rf"\b{word}"
+    condition = Q()
+    for column in WORD_COLUMNS:
+        condition |= Q(**{f"{column}__iregex": pattern})
+    return condition
+
+
 class ProductQuerySet(models.QuerySet):
     def locked(self, pks: Iterable[int]) -> ProductQuerySet:
         """These products, locked for the rest of the transaction (`SELECT ... FOR UPDATE`) in ascending pk.
@@ -83,12 +99,16 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(category__in=Category.objects.filter(subtree_q(category, "")).values("id"))
 
     def search(self, text: str, *, full_text: bool = True) -> ProductQuerySet:
-        """Products in which every word of `text` begins a word of the name, the SKU or the description.
+        """Products in which every word of `text` begins a word of the name or the description, or
+        whose SKU begins with `text` (the whole search, spaces trimmed).
 
-        Case-insensitive. On MySQL/MariaDB through the full-text index (boolean mode, `+word*` per
-        word of 3 or more characters) and accent-insensitive (the columns' utf8mb4_unicode_ci
-        collation); shorter words are checked with a regular expression on those rows. Elsewhere
-        (SQLite), or with `full_text=False`, every word through the regular expression (the same
+        Case-insensitive. On MySQL/MariaDB the words go through the full-text index (boolean mode,
+        `+word*` per word of 3 or more characters) and are accent-insensitive (the columns'
+        utf8mb4_unicode_ci collation); shorter words are checked with a regular expression on those
+        rows; the SKU prefix is a range of the SKU's unique index (`sku LIKE 'text%'`), probed first:
+        when some SKU begins with the text, the two sets of ids are one `UNION` (an `OR` would keep
+        MySQL from using either index), else the full-text match alone. Elsewhere (SQLite), or with
+        `full_text=False`, every word through the regular expression, `OR` the SKU prefix (the same
         matches: catalog.listing uses it to check the rows an ordering's index walks past, where a
         common word's full-text lookup would read every one of its matches). No words at all (only
         punctuation): nothing.
@@ -96,19 +116,34 @@ class ProductQuerySet(models.QuerySet):
         words = search_words(text)
         if not words:
             return self.none()
-        products: Any = self
-        if full_text and self.db_vendor() == "mysql":
-            long_words = [word for word in words if len(word) >= FULLTEXT_MIN_WORD]
-            if long_words:
-                query = " ".join(f"+{word}*" for word in long_words)
-                products = products.alias(search_relevance=FullTextMatch(query)).filter(search_relevance__gt=0)
-            words = [word for word in words if len(word) < FULLTEXT_MIN_WORD]
-        for word in words:
-            pattern = rf"\b{word}"
-            products = products.filter(
-                Q(name__iregex=pattern) | Q(sku__iregex=pattern) | Q(description__iregex=pattern)
-            )
-        return products
+        prefix = text.strip()
+        sku = Q(sku__istartswith=prefix) if len(prefix) <= SKU_MAX_CHARS else Q(pk__in=[])
+        long_words = [word for word in words if len(word) >= FULLTEXT_MIN_WORD]
+        if not (full_text and long_words and self.db_vendor() == "mysql"):
+            condition = Q()
+            for word in words:
+                condition &= _word_q(word)
+            return self.filter(condition | sku)
+        from catalog.models import Product
+
+        query = " ".join(f"+{word}*" for word in long_words)
+        short = [_word_q(word) for word in words if len(word) < FULLTEXT_MIN_WORD]
+        skus = Product.objects.using(self.db).filter(sku).order_by()
+        if not skus.exists():
+            # The usual case for words (one probe of the SKU index): the full-text index alone.
+            return self.alias(search_relevance=FullTextMatch(query)).filter(*short, search_relevance__gt=0)
+        matches = (
+            Product.objects.using(self.db)
+            .alias(search_relevance=FullTextMatch(query))
+            .filter(*short, search_relevance__gt=0)
+        )
+        branches = (matches.order_by().values("id"), skus.values("id"))
+        compiled = [branch.query.sql_with_params() for branch in branches]
+        # A derived table around the UNION: MariaDB materialises it once and joins the products to it by
+        # primary key (a bare `IN (… UNION …)` would be re-run for every product).
+        sql = "SELECT u.id FROM ({} UNION {}) u".format(*(sql for sql, _ in compiled))  # noqa: S608
+        params = tuple(param for _, query_params in compiled for param in query_params)
+        return self.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - Django's own compiled SQL and parameters
 
     def db_vendor(self) -> str:
         from django.db import connections

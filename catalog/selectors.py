@@ -1,32 +1,28 @@
 """Read use-cases of the catalog, shared by the API, the admin and the management commands.
 
-Price analytics live here and only here: `category_price_stats` (one category, one SQL aggregate)
-and `category_price_analytics` (every category, a fixed number of queries).
+Price analytics: `category_price_stats` (one category, one SQL aggregate), `category_price_stats_cached`
+(from the catalog summary, catalog.summary) and `category_price_analytics` (every category, a fixed
+number of queries; the summary's own query and roll-up).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from django.db.models import BigIntegerField, Count, F, Max, Min, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, Round
+from django.db.models import Count, Max, Min, QuerySet, Subquery, Value
 
 from catalog.cache import catalog_cached
 from catalog.listing import PRODUCT_COLUMNS, ProductFilters, ProductListing
 from catalog.models import Category, Product
 from catalog.querysets import subtree_q
+from catalog.summary import Figures, own_figures, price_cents, roll_up, subtree_figures
 from ecommerce.money import money_average
 
 PATH_SEPARATOR = " > "
-
-
-def _price_cents(**extra) -> Sum:
-    # SUM over integer cents is exact on every backend (SQLite keeps decimals as REAL).
-    return Sum(Cast(Round(F("price") * 100), output_field=BigIntegerField()), **extra)
 
 
 # --- Products -------------------------------------------------------------------
@@ -137,7 +133,7 @@ def category_price_stats(category: Category) -> PriceStats:
     row = (
         Product.objects.active()
         .filter(subtree_q(category))
-        .aggregate(count=Count("id"), cents=_price_cents(), min_price=Min("price"), max_price=Max("price"))
+        .aggregate(count=Count("id"), cents=price_cents(), min_price=Min("price"), max_price=Max("price"))
     )
     return PriceStats(
         category_id=category.pk,
@@ -149,13 +145,25 @@ def category_price_stats(category: Category) -> PriceStats:
 
 
 def category_price_stats_cached(category: Category) -> PriceStats:
-    """`category_price_stats`, from the catalog cache (catalog.cache): what the public API serves.
+    """`category_price_stats`, from the catalog summary (catalog.summary): what the public API serves.
 
-    Fresh after every write through `catalog.services` (the catalog generation changes when it
-    commits), and never older than `CATALOG_CACHE_SECONDS` whatever happens. Stock does not enter
-    the figures, so orders do not invalidate them.
+    The summary holds every category's figures, so one computation (about 0.5 s for a million
+    products) serves every category until the next catalog write; while another request computes
+    it, this one aggregates its own subtree (cached per category). Fresh after every write through
+    `catalog.services` (the catalog generation changes when it commits), and never older than
+    `CATALOG_CACHE_SECONDS` whatever happens. Stock does not enter the figures, so orders (which
+    only move stock) do not invalidate them.
     """
-    return catalog_cached(f"price-stats:{category.pk}", lambda: category_price_stats(category))
+    figures = subtree_figures(category)
+    if figures is None:
+        return catalog_cached(f"price-stats:{category.pk}", lambda: category_price_stats(category))
+    return PriceStats(
+        category_id=category.pk,
+        product_count=figures.count,
+        average_price=money_average(figures.cents, figures.count),
+        min_price=figures.min_price,
+        max_price=figures.max_price,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,26 +180,6 @@ class CategoryPriceRow:
     max_price: Decimal | None
 
 
-@dataclass(slots=True)
-class _Acc:
-    count: int = 0
-    cents: int = 0
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-
-    def add(self, count: int, cents: int, low: Decimal | None, high: Decimal | None) -> None:
-        if not count:
-            return
-        self.count += count
-        self.cents += cents
-        # A count above 0 has a lowest and a highest price.
-        self.min_price = low if self.min_price is None else min(self.min_price, cast(Decimal, low))
-        self.max_price = high if self.max_price is None else max(self.max_price, cast(Decimal, high))
-
-    def merge(self, other: _Acc) -> None:
-        self.add(other.count, other.cents, other.min_price, other.max_price)
-
-
 def category_price_analytics(*, root: Category | None = None, max_depth: int | None = None) -> list[CategoryPriceRow]:
     """Subtree price stats of every category (of `root`'s subtree if given), in tree order.
 
@@ -205,30 +193,16 @@ def category_price_analytics(*, root: Category | None = None, max_depth: int | N
         categories = categories.filter(subtree_q(root, ""))
         products = products.filter(subtree_q(root))
     rows = list(categories.values("id", "name", "parent_id", "level"))
-    # Active-only through the aggregates' FILTER, not WHERE: then MariaDB streams the GROUP BY
-    # straight off the covering (category, is_active, price) index instead of choosing the
-    # (is_active, price) index and a temporary table (measured 4x slower on 100k products).
-    active = Q(is_active=True)
-    own = {
-        row["category_id"]: row
-        for row in products.order_by()
-        .values("category_id")
-        .annotate(
-            count=Count("id", filter=active),
-            cents=_price_cents(filter=active),
-            min_price=Min("price", filter=active),
-            max_price=Max("price", filter=active),
-        )
-    }
+    own = own_figures(products)
 
-    def own_stats(pk: int) -> _Acc:
-        acc = _Acc()
+    def own_stats(pk: int) -> Figures:
+        acc = Figures()
         stats = own.get(pk)
         if stats:
             acc.add(stats["count"], stats["cents"], stats["min_price"], stats["max_price"])
         return acc
 
-    totals = _roll_up(rows, own_stats, _Acc.merge)
+    totals = roll_up(rows, own_stats, Figures.merge)
 
     paths: dict[int, str] = {}
     report: list[CategoryPriceRow] = []
@@ -255,21 +229,6 @@ def category_price_analytics(*, root: Category | None = None, max_depth: int | N
     return report
 
 
-def _roll_up[A](rows: list[dict], own: Callable[[int], A], add: Callable[[A, A], None]) -> dict[int, A]:
-    """Each category's own figures (`own(pk)`) folded into all its ancestors': subtree totals.
-
-    `rows` are categories in preorder (`id`, `parent_id`); preorder reversed visits every child
-    before its parent, so a subtree's total is complete when it is added to the parent's. A parent
-    outside `rows` (the rows are one subtree) is skipped.
-    """
-    totals = {row["id"]: own(row["id"]) for row in rows}
-    for row in reversed(rows):
-        parent = totals.get(row["parent_id"]) if row["parent_id"] is not None else None
-        if parent is not None:
-            add(parent, totals[row["id"]])
-    return totals
-
-
 @dataclass(slots=True)
 class _Count:
     n: int = 0
@@ -293,7 +252,7 @@ def category_subtree_product_counts(categories: Iterable[Category]) -> dict[int,
     wanted = {category.pk for category in categories}
     rows = list(category_list().values("id", "parent_id"))
     own = dict(Product.objects.order_by().values("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
-    totals = _roll_up(rows, lambda pk: _Count(own.get(pk, 0)), _Count.add)
+    totals = roll_up(rows, lambda pk: _Count(own.get(pk, 0)), _Count.add)
     return {pk: totals[pk].n if pk in totals else 0 for pk in wanted}
 
 

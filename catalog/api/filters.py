@@ -47,8 +47,9 @@ class ProductFilter(filters.FilterSet):
         validators=[search_validate],
         help_text=(
             "Words (letters and digits; anything else separates them). A product matches when every word "
-            'begins a word of its name, SKU or description: `kett` finds "Steel Kettle", `bench-00012` '
-            "finds SKUs BENCH-00012…, `tle` finds nothing. Case-insensitive; accent-insensitive on "
+            'begins a word of its name or description (`kett` finds "Steel Kettle", `tle` finds nothing), '
+            "or when its SKU begins with the whole search (`bench-00012` finds SKUs BENCH-00012…; `00012` "
+            "does not). Case-insensitive; accent-insensitive on "
             f"MySQL/MariaDB. At most {settings.SEARCH_MAX_CHARS} characters and {settings.SEARCH_MAX_TERMS} "
             "words, else 400."
         ),

@@ -116,3 +116,57 @@ def test_after_commit_another_reader_sees_the_write(api_client):
     services.product_update(product=product, price=Decimal("11.00"))
 
     assert stats(api_client, root)["max_price"] == "11.00"
+
+
+# --- Counts from the catalog summary (catalog.summary) ------------------------------------------------------
+
+
+def count(client, path: str = "/api/v1/products", **params) -> int:
+    response = client.get(path, params)
+    assert response.status_code == 200
+    return response.json()["count"]
+
+
+def test_list_counts_come_from_the_summary_and_follow_every_write_through_the_services(api_client):
+    root = make_category("Root")
+    child = make_category("Child", root)
+    make_product(child, sku="A")
+    assert (count(api_client), count(api_client, category=root.pk), count(api_client, category=child.pk)) == (1, 1, 1)
+    # A row the services never hear of (raw SQL, a bulk load): the summary does not see it...
+    Product.objects.bulk_create([Product(name="Hidden", sku="H", price=Decimal(1), stock=1, category=child)])
+    assert count(api_client, category=root.pk) == 1
+
+    other = make_product(root, sku="B")  # ...a write through the services is seen by the next read
+
+    assert (count(api_client), count(api_client, category=root.pk), count(api_client, category=child.pk)) == (3, 3, 2)
+    services.product_update(product=other, is_active=False)
+    assert count(api_client, f"/api/v1/categories/{root.pk}/products") == 2
+
+
+def test_the_in_stock_count_follows_stock_changes_that_leave_the_summary_alone(api_client):
+    root = make_category("Root")
+    product = make_product(root, sku="A", stock=5)
+    make_product(root, sku="B", stock=5)
+    assert count(api_client, in_stock="true") == 2
+
+    services.product_update(product=product, stock=0)  # no catalog write: the generation stays
+
+    assert count(api_client, in_stock="true", category=root.pk) == 1
+    assert count(api_client, in_stock="false") == 1
+
+
+def test_while_another_request_computes_the_summary_a_request_counts_its_own_rows(
+    api_client, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    from catalog.cache import catalog_generation
+
+    root = make_category("Root")
+    make_product(root, sku="A")
+    cache.add(f"catalog:{catalog_generation()}:summary:computing", 1)  # someone else is computing it
+
+    with django_assert_num_queries(3):  # the category, its own count, page: no summary pass
+        assert count(api_client, category=root.pk) == 1
+    with django_assert_num_queries(2):  # price-stats: the category, one aggregate of its subtree
+        assert stats(api_client, root)["product_count"] == 1

@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog import services
-from catalog.listing import ORDERING_INDEXES, ProductFilters, ProductListing
+from catalog.listing import ORDERING_INDEXES, SORT_COST, ProductFilters, ProductListing
 from catalog.models import Category, Product
+from catalog.summary import own_figures_query
 from tests.catalog.conftest import make_category
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,8 @@ def shop(db):
     ids = [product.pk for product in products]
     for minutes in range(3):  # three creation times: ties
         Product.objects.filter(pk__in=ids[minutes::3]).update(created_at=now - timedelta(minutes=minutes))
-    return {c.name: c for c in categories}
+    # Read back: each insert renumbered the tree fields of the categories created before it.
+    return {c.name: c for c in Category.objects.all()}
 
 
 def expected(filters: ProductFilters, queryset) -> list[int]:
@@ -201,6 +203,8 @@ def texts(transactional_db):
         "usbc": product("CH-2", "Charger", "fast USB-C charging with cable"),
         "kettles": product("KT-200", "Kettlebell 12 kg", "for the gym"),
         "mug": product("MG-1", "Mug", "Ceramic, made in Kenya"),
+        "pot": product("POTS-1", "Pot"),
+        "charger_sku": product("CHARGER-9", "Power brick"),
     }
 
 
@@ -213,10 +217,14 @@ def texts(transactional_db):
         ("steel kettle", {"kettle"}),  # every word must match
         ("kettle gym", {"kettles"}),  # in the name or the description
         ("usb-c", {"usbc"}),  # punctuation separates words; one-letter words too
-        ("c", {"usbc", "mug"}),  # "C" of USB-C, "Ceramic"; "charger", "cable"
+        ("c", {"usbc", "mug", "charger_sku"}),  # "C" of USB-C, "Ceramic", "charger", "cable"; SKU CHARGER-9
         ("with", {"usbc"}),  # a stopword elsewhere is a word here
         ("12 kg", {"kettles"}),  # short words only
-        ("kt-10", {"kettle"}),  # SKU prefix: "KT" and "10" of KT-100
+        ("kt-10", {"kettle"}),  # SKU prefix: KT-100
+        (" Ch-2 ", {"usbc"}),  # the whole search, trimmed, begins the SKU (any case)
+        ("100", set()),  # a SKU matches from its beginning only
+        ("pot", {"pot"}),  # a SKU prefix (POTS-1) or words: the name "Pot"
+        ("charger", {"usbc", "charger_sku"}),  # words of one product, the SKU of another
         ("KT", {"kettle", "kettles"}),
         ("mg-1", {"mug"}),
         ("---", set()),  # no words at all
@@ -287,21 +295,60 @@ def test_the_search_uses_the_full_text_index(texts, mysql_only, ordering):
     assert (row["type"], row["key"]) == ("fulltext", "product_search_ft")
 
 
+def test_a_sku_prefix_is_read_from_the_sku_index_and_joined_with_the_words(texts, mysql_only):
+    listing = ProductListing(ProductFilters(search="charger"))
+
+    plan, rows = explain(listing)
+
+    assert plan == "search"
+    assert [row["id"] for row in listing[0:20]] == sorted([texts["usbc"].pk, texts["charger_sku"].pk])
+    keys = {(row["type"], row["key"]) for row in rows}
+    assert ("fulltext", "product_search_ft") in keys
+    assert ("range", "sku") in keys  # `sku LIKE 'charger%'`: the unique index, not a scan
+
+
 def test_the_plan_follows_the_count(shop, monkeypatch, settings):
-    # The ordered plan is taken when count² ≥ (offset + page) x active products, once more than FEW
-    # match (FEW lowered here so that this small catalog has "many" matches).
+    # The ordered plan is taken when (offset + page) x active / count ≤ SORT_COST x count (both indexes
+    # hold every column needed here), once more than FEW match (FEW lowered so that this small catalog has "many").
     monkeypatch.setattr("catalog.listing.FEW", 5)
     settings.API_COUNT_CACHE_MIN_ROWS = 10**9
-    half = ProductListing(ProductFilters(ordering="-created_at", min_price=Decimal("12")))
-    leaf = ProductListing(ProductFilters(ordering="name", category=shop["Android"]))
+    quarter = ProductListing(ProductFilters(ordering="-price", min_price=Decimal("13")))
+    leaf = ProductListing(ProductFilters(ordering="price", category=shop["Android"]))
     everything = ProductListing(ProductFilters(ordering="price"))
 
-    assert half.plan(0, 2, half.count()) == ("ordered", "product_active_created_idx", False)
-    assert leaf.plan(0, 2, leaf.count()) == ("subtree", "product_cat_active_price_idx", False)
-    active, count = Product.objects.filter(is_active=True).count(), half.count()
+    assert quarter.plan(0, 2, quarter.count()) == ("ordered", "product_active_price_idx", False)
+    assert leaf.plan(4, 6, leaf.count()) == ("subtree", "product_cat_active_price_idx", False)  # its middle
+    active, count = Product.objects.filter(is_active=True).count(), quarter.count()
     for start in range(count - 2):  # deeper pages: the filter's index reads fewer entries
         offset = min(start, count - start - 2)  # a page past the middle is read from the end
-        ordered = count * count >= (offset + 2) * active
-        assert half.plan(start, start + 2, count)[0] == ("ordered" if ordered else "price")
-    assert {half.plan(start, start + 2, count)[0] for start in range(count - 2)} == {"ordered", "price"}
+        ordered = SORT_COST * count * count >= (offset + 2) * active
+        assert quarter.plan(start, start + 2, count)[0] == ("ordered" if ordered else "price")
+    assert {quarter.plan(start, start + 2, count)[0] for start in range(count - 2)} == {"ordered", "price"}
     assert everything.plan(0, 20, everything.count()) == ("ordered", "product_active_price_idx", False)
+
+
+def test_a_plan_whose_index_lacks_the_ordering_pays_for_reading_rows(shop, monkeypatch, settings):
+    # Sorting a subtree by name needs every row's name (product_cat_active_price_idx has no name): the
+    # name index, which holds the category, is walked instead even where it reads more entries.
+    monkeypatch.setattr("catalog.listing.FEW", 5)
+    settings.API_COUNT_CACHE_MIN_ROWS = 10**9
+    by_price = ProductListing(ProductFilters(ordering="price", category=shop["Android"]))
+    by_name = ProductListing(ProductFilters(ordering="name", category=shop["Android"]))
+    count, active = by_name.count(), Product.objects.filter(is_active=True).count()
+
+    # The page in the middle (rows 4-5 of 10): the name index reads more entries than the subtree holds.
+    assert count == 10 and SORT_COST * count * count < 6 * active
+    assert by_price.plan(4, 6, count)[0] == "subtree"
+    assert by_name.plan(4, 6, count) == ("ordered", "product_active_name_idx", False)
+
+
+def test_the_catalog_summary_reads_the_covering_index_alone(shop, mysql_only):
+    sql, params = own_figures_query().query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        columns = [column[0] for column in cursor.description]
+        (row,) = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+    assert row["key"] == "product_cat_active_price_idx"
+    assert "Using index" in (row["Extra"] or "")  # no product row is read
