@@ -4,6 +4,8 @@ The numbers come from the catalog's one analytics selector (the same code as the
 `price_analytics` command); this module only filters and lays them out.
 """
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -11,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from backoffice.charts import bar_chart_svg
+from backoffice.charts import Scale, bar_chart_svg
 from catalog import selectors
 from catalog.models import Category
 
@@ -24,6 +26,15 @@ class PriceAnalyticsFilterForm(forms.Form):
         label="Category (with its subcategories)",
     )
     depth = forms.IntegerField(required=False, min_value=0, max_value=100, label="Deepest level (roots are 0)")
+    scale = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("auto", "Automatic (square root when averages differ widely)"),
+            ("linear", "Linear"),
+            ("sqrt", "Square root (small averages stay visible)"),
+        ],
+        label="Bar scale",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,15 +46,17 @@ def price_analytics_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("catalog.view_category"):
         raise PermissionDenied
     form = PriceAnalyticsFilterForm(request.GET or None)
-    parent, depth = None, None
+    parent, depth, scale = None, None, "auto"
     if form.is_valid():
         parent, depth = form.cleaned_data["parent"], form.cleaned_data["depth"]
+        scale = form.cleaned_data["scale"] or "auto"  # one of the choices: "auto", "linear", "sqrt"
     rows = selectors.category_price_analytics(root=parent, max_depth=depth)
     currency = settings.SHOP_CURRENCY
     chart = bar_chart_svg(
         [(row.path, row.average_price) for row in rows if row.average_price is not None],
         currency=currency,
         title=f"Average price by category ({currency})",
+        scale=cast(Scale, scale),
     )
     context = {
         **admin.site.each_context(request),

@@ -3,6 +3,7 @@
 from typing import cast
 
 from django import forms, http
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.db.models import QuerySet
@@ -168,11 +169,18 @@ class StockFilter(admin.SimpleListFilter):
     parameter_name = "stock"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("out", "Out of stock"), ("in", "In stock")]
+        return [
+            ("out", "Out of stock"),
+            ("low", f"Low (at most {settings.LOW_STOCK_THRESHOLD})"),
+            ("in", "In stock"),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> QuerySet[Product]:
         if self.value() == "out":
             return queryset.filter(stock=0)
+        if self.value() == "low":
+            # LOW_STOCK_THRESHOLD, as the dashboard counts them (out of stock included)
+            return queryset.filter(stock__lte=settings.LOW_STOCK_THRESHOLD)
         if self.value() == "in":
             return queryset.filter(stock__gt=0)
         return queryset

@@ -477,6 +477,12 @@ PHONENUMBER_DEFAULT_REGION = None
 # --- The shop: money -------------------------------------------------------------------------------
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="KES")
 
+# --- The shop: back office --------------------------------------------------------------------------
+# Active products with at most this many units are "low on stock" on the admin's dashboard and its filter.
+LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+if LOW_STOCK_THRESHOLD < 0:
+    raise ImproperlyConfigured("LOW_STOCK_THRESHOLD must be 0 or more.")
+
 # --- The shop: demo data (`seed_demo_data`, `make run`) -------------------------------------------
 # Its users (admin@example.com, customer@example.com). Development defaults only in debug; with debug
 # off the command refuses to run until both are set.

@@ -10,7 +10,34 @@ from django.utils.html import format_html
 
 from ecommerce.exceptions import DomainError
 from notifications import services
-from notifications.models import Notification
+from notifications.models import Notification, NotificationStatus
+from notifications.status import UNCERTAIN_PROVIDER_STATUS
+from orders.events import Actor, EventSource
+
+
+class FailureFilter(admin.SimpleListFilter):
+    """What a failed notification waits for: its retry, staff (an SMS the provider may have), or nothing more."""
+
+    title = "failure"
+    parameter_name = "failure"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            ("uncertain", "Uncertain (the provider may have it)"),
+            ("retrying", "Retry scheduled"),
+            ("final", "Failed for good"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+        failed = queryset.filter(status=NotificationStatus.FAILED)
+        match self.value():
+            case "uncertain":
+                return failed.filter(provider_status=UNCERTAIN_PROVIDER_STATUS)
+            case "retrying":
+                return failed.filter(next_attempt_at__isnull=False)
+            case "final":
+                return failed.filter(next_attempt_at__isnull=True).exclude(provider_status=UNCERTAIN_PROVIDER_STATUS)
+        return queryset
 
 
 @admin.register(Notification)
@@ -26,7 +53,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
         "created_at",
     )
-    list_filter = ("channel", "status", "created_at")
+    list_filter = ("channel", "status", FailureFilter, "created_at")
     search_fields = ("=order__id", "recipient", "provider_message_id")
     readonly_fields = [field.name for field in Notification._meta.fields]
     actions = ("resend",)
@@ -34,6 +61,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Notifications are recorded when an order is placed; the admin only reads and resends them.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        # The audit log of what was sent: never deleted from the admin (no delete button, no bulk delete action).
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
@@ -66,7 +97,9 @@ class NotificationAdmin(admin.ModelAdmin):
         resent, failed = [], []
         for notification in queryset.order_by("pk"):
             try:
-                services.notification_resend(notification=notification)
+                services.notification_resend(
+                    notification=notification, actor=Actor.of(request.user), source=EventSource.ADMIN
+                )
             except DomainError as error:
                 failed.append(f"#{notification.pk}: {error}")
             else:

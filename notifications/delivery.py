@@ -18,6 +18,7 @@ from notifications.exceptions import DeliveryError, TransientDeliveryError, Unce
 from notifications.models import Channel, Notification
 from notifications.queue import notification_enqueue
 from notifications.transports import transport_send
+from orders.events import EventSource
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.NOTIFICATION_RETRY_MAX_S))
 
 
-def notification_send(*, notification_id: int) -> Notification | None:
+def notification_send(*, notification_id: int, source: EventSource = EventSource.TASK) -> Notification | None:
     """Claim one notification and deliver it through its channel, recording the outcome.
 
     Claims with a conditional UPDATE (pending, or failed and due → sending, with a fresh claim token and
@@ -36,7 +37,8 @@ def notification_send(*, notification_id: int) -> Notification | None:
     The provider is called outside any transaction, bounded by NOTIFICATION_TIMEOUT_S. Transient
     failures are retried with exponential backoff up to NOTIFICATION_MAX_ATTEMPTS (scheduled with
     `run_after` where the tasks backend supports it); permanent and uncertain ones are final.
-    Delivery failures are recorded, never raised.
+    Delivery failures are recorded, never raised. Each outcome is on the order's timeline, by the system
+    through `source`.
     """
     if throttle.any_rate_limited() and not _send_slot(notification_id):
         return None
@@ -49,14 +51,18 @@ def notification_send(*, notification_id: int) -> Notification | None:
     try:
         provider_message_id, provider_status = transport_send(notification)
     except DeliveryError as error:
-        return _record_failure(notification, token, error)
+        return _record_failure(notification, token, error, source=source)
     except Exception as error:
         logger.exception("Unexpected error delivering notification %s", notification.pk)
         # Anything unexpected on the SMS path may have happened after the provider took the message.
         kind = UncertainDeliveryError if notification.channel == Channel.SMS else TransientDeliveryError
-        return _record_failure(notification, token, kind(f"{type(error).__name__}: {error}"))
+        return _record_failure(notification, token, kind(f"{type(error).__name__}: {error}"), source=source)
     status.notification_mark_sent(
-        notification, token=token, provider_message_id=provider_message_id, provider_status=provider_status
+        notification,
+        token=token,
+        provider_message_id=provider_message_id,
+        provider_status=provider_status,
+        source=source,
     )
     logger.info(
         "Notification %s (%s, order %s) sent, provider id %s",
@@ -90,7 +96,9 @@ def _send_slot(notification_id: int) -> bool:
     return False
 
 
-def _record_failure(notification: Notification, token: str, error: DeliveryError) -> Notification:
+def _record_failure(
+    notification: Notification, token: str, error: DeliveryError, *, source: EventSource
+) -> Notification:
     attempts = notification.attempts  # already counts this attempt (the claim incremented it)
     text = str(error)
     next_attempt_at = None
@@ -113,8 +121,9 @@ def _record_failure(notification: Notification, token: str, error: DeliveryError
         outcome=outcome,
         last_error=text,
         next_attempt_at=next_attempt_at,
-        provider_status=error.provider_status or ("unknown" if outcome == "uncertain" else ""),
+        provider_status=error.provider_status or (status.UNCERTAIN_PROVIDER_STATUS if outcome == "uncertain" else ""),
         provider_message_id=error.provider_message_id,
+        source=source,
     )
     logger.warning(
         "Notification %s (%s, order %s) attempt %s failed (%s): %s",

@@ -12,6 +12,7 @@ from notifications import messages
 from notifications.models import Channel, Notification, NotificationStatus
 from notifications.queue import notification_enqueue_with_order
 from notifications.status import notifications_recorded
+from orders.events import EventSource
 from orders.models import Order, OrderLine
 
 logger = logging.getLogger(__name__)
@@ -29,13 +30,16 @@ def order_notification_emails() -> list[str]:
     return addresses
 
 
-def notification_create_for_order(*, order: Order, lines: Sequence[OrderLine] | None = None) -> list[Notification]:
+def notification_create_for_order(
+    *, order: Order, lines: Sequence[OrderLine] | None = None, source: EventSource = EventSource.TASK
+) -> list[Notification]:
     """Record the order's SMS (to the customer) and email (to staff) and queue their delivery.
 
     Must run inside the order's transaction (the `order_placed` receiver does): the rows commit or roll
     back with the order, and so does their delivery (`notifications.queue.notification_enqueue_with_order`).
     A customer without a phone, or a shop without staff addresses, gets a row recorded as failed with the
     reason, so the audit log shows why nothing was sent. `lines` defaults to the order's lines (one query).
+    Each row is on the order's timeline as queued (or failed), through `source` (the order's own).
     Locks nothing; raises only database errors.
     """
     now = timezone.now()
@@ -76,6 +80,6 @@ def notification_create_for_order(*, order: Order, lines: Sequence[OrderLine] | 
         ),
     ]
     created = Notification.objects.bulk_create(rows)
-    notifications_recorded(created)
+    notifications_recorded(created, source=source)
     notification_enqueue_with_order(notification_ids=[n.pk for n in created if n.status == pending])
     return created

@@ -20,6 +20,7 @@ from notifications.models import Notification, NotificationStatus
 from notifications.queue import notification_enqueue, notification_enqueue_many
 from notifications.recording import notification_create_for_order, order_notification_emails
 from notifications.reports import notification_record_delivery_report
+from orders.events import SYSTEM, Actor, EventSource
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +44,21 @@ class RetrySummary:
     stale_abandoned: int
 
 
-def notification_recover_stale_claims(*, now: datetime | None = None) -> tuple[int, int]:
+def notification_recover_stale_claims(
+    *, now: datetime | None = None, source: EventSource = EventSource.TASK
+) -> tuple[int, int]:
     """Release claims older than NOTIFICATION_CLAIM_TIMEOUT_S (a worker died while sending): an email
     becomes retryable, an SMS failed with "outcome unknown" (never resent automatically). Returns
     (retryable, abandoned)."""
-    return status.notification_release_stale_claims(now=now or timezone.now())
+    return status.notification_release_stale_claims(now=now or timezone.now(), source=source)
 
 
-def notification_retry_due(*, ignore_schedule: bool = False) -> RetrySummary:
+def notification_retry_due(*, ignore_schedule: bool = False, source: EventSource = EventSource.TASK) -> RetrySummary:
     """Enqueue delivery of pending and retryable failed notifications whose next attempt is due
     (all of them with `ignore_schedule`), after releasing stale claims. Locks nothing: each task
     claims its row, so enqueueing one twice never sends twice."""
     now = timezone.now()
-    stale_retried, stale_abandoned = notification_recover_stale_claims(now=now)
+    stale_retried, stale_abandoned = notification_recover_stale_claims(now=now, source=source)
     if ignore_schedule:
         ids = status.notification_make_due(now=now)
     else:
@@ -70,14 +73,17 @@ def notification_retry_due(*, ignore_schedule: bool = False) -> RetrySummary:
     return RetrySummary(enqueued=enqueued, stale_retried=stale_retried, stale_abandoned=stale_abandoned)
 
 
-def notification_resend(*, notification: Notification) -> Notification:
+def notification_resend(
+    *, notification: Notification, actor: Actor = SYSTEM, source: EventSource = EventSource.TASK
+) -> Notification:
     """Staff's "resend": a failed (or still pending) notification gets a fresh set of attempts and is
     enqueued after commit. Raises NotificationNotResendable for one already sent (never twice) or being
-    sent, or one with no recipient. A conditional UPDATE, no lock."""
+    sent, or one with no recipient. A conditional UPDATE, no lock. On the order's timeline as resent by
+    `actor` (staff, from the admin) through `source`."""
     if not notification.recipient:
         raise NotificationNotResendable(f"Notification #{notification.pk} has no recipient to send to.")
     with transaction.atomic():
-        if not status.notification_reset_for_resend(notification):
+        if not status.notification_reset_for_resend(notification, actor=actor, source=source):
             notification.refresh_from_db()
             raise NotificationNotResendable(
                 f"Notification #{notification.pk} is {notification.get_status_display().lower()}: "

@@ -3,7 +3,8 @@
 Queued (or failed at once) when recorded, claimed for sending, sent, failed (retry scheduled, final, or
 uncertain), a dead worker's claim released, reset by staff's resend, a delivery report applied: the
 conditional UPDATEs that make "at most once" hold are in this module only, and `status_changed` is the
-one place that counts, logs and (for the order timeline) can record what happened.
+one place that counts, logs and records what happened on the order's timeline (`orders.events`), with the
+actor and source the caller passes (by default the system, from a background task).
 """
 
 import logging
@@ -14,13 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from notifications.metrics import DELIVERY_LATENCY, NOTIFICATIONS
 from notifications.models import Channel, Notification, NotificationStatus
+from orders.events import SYSTEM, Actor, EventSource, OrderEventKind, order_event_build, order_event_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ PENDING, SENDING, SENT, FAILED = (
     NotificationStatus.SENT,
     NotificationStatus.FAILED,
 )
+# The provider status of a failed SMS the provider may have accepted ("uncertain": never resent automatically).
+UNCERTAIN_PROVIDER_STATUS = "unknown"
 UNKNOWN_OUTCOME = (
     "The provider may have accepted this SMS, so it is not retried automatically (at most one SMS per "
     "notification). Check the provider's dashboard and resend from the admin if it never arrived."
@@ -55,20 +59,82 @@ Event = Literal[
 ]
 # Events counted in ecommerce_notifications_total{channel, outcome} (the outcome is the event's name).
 COUNTED: frozenset[str] = frozenset({"sent", "retry", "failed", "uncertain", "delivered", "undelivered"})
+# What each event is on the order's timeline (the event's name is kept as the entry's `outcome`); a claim
+# ("sending") is not a change staff need to see.
+TIMELINE: dict[str, OrderEventKind] = {
+    "queued": OrderEventKind.NOTIFICATION_QUEUED,
+    "sent": OrderEventKind.NOTIFICATION_SENT,
+    "retry": OrderEventKind.NOTIFICATION_FAILED,
+    "failed": OrderEventKind.NOTIFICATION_FAILED,
+    "uncertain": OrderEventKind.NOTIFICATION_FAILED,
+    "released": OrderEventKind.NOTIFICATION_FAILED,
+    "abandoned": OrderEventKind.NOTIFICATION_FAILED,
+    "resent": OrderEventKind.NOTIFICATION_RESENT,
+    "delivered": OrderEventKind.DELIVERY_REPORT,
+    "undelivered": OrderEventKind.DELIVERY_REPORT,
+    "report": OrderEventKind.DELIVERY_REPORT,
+}
+
+# (notification id, its order's id): what a status change touched.
+Changed = Sequence[tuple[int, int]]
 
 
-def status_changed(event: Event, *, channel: str, notification_ids: Sequence[int], detail: str = "") -> None:
-    """The single hook of every status change (after the write): metrics today, the order timeline next."""
+def status_changed(
+    event: Event,
+    *,
+    channel: str,
+    changed: Changed,
+    detail: str = "",
+    actor: Actor = SYSTEM,
+    source: EventSource = EventSource.TASK,
+) -> None:
+    """The single hook of every status change (after the write): metrics, a debug log, the order timeline."""
+    _count(event, channel=channel, changed=changed, detail=detail)
+    _record_on_timeline([(event, channel, detail, pair) for pair in changed], actor=actor, source=source)
+
+
+def _count(event: Event, *, channel: str, changed: Changed, detail: str) -> None:
     if event in COUNTED:
-        NOTIFICATIONS.labels(channel, event).inc(len(notification_ids))
-    logger.debug("Notifications %s (%s): %s %s", list(notification_ids), channel, event, detail)
+        NOTIFICATIONS.labels(channel, event).inc(len(changed))
+    logger.debug("Notifications %s (%s): %s %s", [pk for pk, _order in changed], channel, event, detail)
 
 
-def notifications_recorded(created: Sequence[Notification]) -> None:
-    """Rows just inserted with the order: pending ones are queued, ones with no recipient failed."""
+def _record_on_timeline(
+    entries: Sequence[tuple[Event, str, str, tuple[int, int]]], *, actor: Actor, source: EventSource
+) -> None:
+    """One INSERT for all the entries. Inside a transaction (the order's, a report's) it shares its fate; after
+    a provider call it stands alone, and losing it must not lose the outcome already written: logged, not raised."""
+    events = [
+        order_event_build(
+            order_id=order_id,
+            kind=TIMELINE[event],
+            actor=actor,
+            source=source,
+            data={"notification": pk, "channel": channel, "outcome": event, **({"detail": detail} if detail else {})},
+        )
+        for event, channel, detail, (pk, order_id) in entries
+        if event in TIMELINE
+    ]
+    if connection.in_atomic_block:
+        order_event_record_many(events)
+        return
+    try:
+        order_event_record_many(events)
+    except DatabaseError:
+        logger.exception("Recording %d notification event(s) on the order timeline failed", len(events))
+
+
+def notifications_recorded(created: Sequence[Notification], *, source: EventSource = EventSource.TASK) -> None:
+    """Rows just inserted with the order: pending ones are queued, ones with no recipient failed (one INSERT of
+    timeline entries for all of them, in the order's transaction)."""
+    entries: list[tuple[Event, str, str, tuple[int, int]]] = []
     for notification in created:
         event: Event = "queued" if notification.status == PENDING else "failed"
-        status_changed(event, channel=notification.channel, notification_ids=[notification.pk])
+        detail = "" if notification.status == PENDING else notification.last_error
+        pair = (notification.pk, notification.order_id)
+        _count(event, channel=notification.channel, changed=[pair], detail=detail)
+        entries.append((event, notification.channel, detail, pair))
+    _record_on_timeline(entries, actor=SYSTEM, source=source)
 
 
 def notification_claim(*, notification_id: int) -> str | None:
@@ -113,7 +179,12 @@ def _write_outcome(notification: Notification, token: str, **fields: Any) -> boo
 
 
 def notification_mark_sent(
-    notification: Notification, *, token: str, provider_message_id: str, provider_status: str
+    notification: Notification,
+    *,
+    token: str,
+    provider_message_id: str,
+    provider_status: str,
+    source: EventSource = EventSource.TASK,
 ) -> None:
     """The provider accepted the message (recorded only while the claim is still ours)."""
     now = timezone.now()
@@ -128,7 +199,9 @@ def notification_mark_sent(
         next_attempt_at=None,
     ):
         logger.warning("Notification %s was sent but its claim was taken over", notification.pk)
-    status_changed("sent", channel=notification.channel, notification_ids=[notification.pk])
+    status_changed(
+        "sent", channel=notification.channel, changed=[(notification.pk, notification.order_id)], source=source
+    )
     DELIVERY_LATENCY.labels(notification.channel).observe(max((now - notification.order.created_at).total_seconds(), 0))
 
 
@@ -141,6 +214,7 @@ def notification_mark_failed(
     next_attempt_at: datetime | None,
     provider_status: str,
     provider_message_id: str,
+    source: EventSource = EventSource.TASK,
 ) -> None:
     """A failed attempt: `retry` with `next_attempt_at`, or final (`failed`, `uncertain`)."""
     _write_outcome(
@@ -152,10 +226,16 @@ def notification_mark_failed(
         provider_status=provider_status[:64],
         provider_message_id=provider_message_id[:128],
     )
-    status_changed(outcome, channel=notification.channel, notification_ids=[notification.pk], detail=last_error)
+    status_changed(
+        outcome,
+        channel=notification.channel,
+        changed=[(notification.pk, notification.order_id)],
+        detail=last_error,
+        source=source,
+    )
 
 
-def notification_release_stale_claims(*, now: datetime) -> tuple[int, int]:
+def notification_release_stale_claims(*, now: datetime, source: EventSource = EventSource.TASK) -> tuple[int, int]:
     """Release claims older than NOTIFICATION_CLAIM_TIMEOUT_S (a worker died while sending).
 
     An email becomes retryable (a duplicate staff email is harmless); an SMS becomes failed with an
@@ -185,7 +265,7 @@ def notification_release_stale_claims(*, now: datetime) -> tuple[int, int]:
             Q(),
             {
                 "next_attempt_at": None,
-                "provider_status": "unknown",
+                "provider_status": UNCERTAIN_PROVIDER_STATUS,
                 "last_error": f"The delivery task stopped while sending. {UNKNOWN_OUTCOME}",
             },
         ),
@@ -193,11 +273,12 @@ def notification_release_stale_claims(*, now: datetime) -> tuple[int, int]:
     counts = {"released": 0, "abandoned": 0}
     for event, channel, condition, fields in changes:
         rows = stale.filter(condition, channel=channel)
-        ids = list(rows.values_list("pk", flat=True))
+        pairs = list(rows.values_list("pk", "order_id"))
+        ids = [pk for pk, _order in pairs]
         changed = rows.filter(pk__in=ids).update(**fields, **common) if ids else 0
         if changed:
             counts[event] += changed
-            status_changed(event, channel=channel, notification_ids=ids)
+            status_changed(event, channel=channel, changed=pairs, source=source)
     retried, abandoned = counts["released"], counts["abandoned"]
     if retried or abandoned:
         logger.warning("Released stale notification claims: %s retryable, %s abandoned", retried, abandoned)
@@ -212,7 +293,9 @@ def notification_make_due(*, now: datetime) -> list[int]:
     return ids
 
 
-def notification_reset_for_resend(notification: Notification) -> bool:
+def notification_reset_for_resend(
+    notification: Notification, *, actor: Actor = SYSTEM, source: EventSource = EventSource.TASK
+) -> bool:
     """Staff's resend: a failed or pending notification back to pending with a fresh set of attempts.
     False (nothing changed) for one sent or being sent."""
     now = timezone.now()
@@ -224,7 +307,13 @@ def notification_reset_for_resend(notification: Notification) -> bool:
         updated_at=now,
     )
     if reset:
-        status_changed("resent", channel=notification.channel, notification_ids=[notification.pk])
+        status_changed(
+            "resent",
+            channel=notification.channel,
+            changed=[(notification.pk, notification.order_id)],
+            actor=actor,
+            source=source,
+        )
     return bool(reset)
 
 
@@ -237,7 +326,12 @@ class ReportStatuses:
 
 
 def notification_apply_report(
-    *, provider_message_id: str, status: str, failure_reason: str, statuses: ReportStatuses
+    *,
+    provider_message_id: str,
+    status: str,
+    failure_reason: str,
+    statuses: ReportStatuses,
+    source: EventSource = EventSource.API,
 ) -> Notification | None:
     """Apply a delivery report to the SMS with that provider id (row locked for the read-modify-write).
 
@@ -276,5 +370,11 @@ def notification_apply_report(
             fields += ["status", "next_attempt_at", "last_error"]
             event = "undelivered"
         notification.save(update_fields=fields)
-        status_changed(event, channel=Channel.SMS, notification_ids=[notification.pk], detail=status)
+        status_changed(
+            event,
+            channel=Channel.SMS,
+            changed=[(notification.pk, notification.order_id)],
+            detail=f"{status}: {failure_reason}" if failure_reason else status,
+            source=source,
+        )
     return notification

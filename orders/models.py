@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.models import Product
 from customers.models import Customer
@@ -81,3 +83,53 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name}"
+
+
+class OrderEventKind(models.TextChoices):
+    PLACED = "placed", "Placed"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    CANCELLED = "cancelled", "Cancelled, stock returned"
+    NOTIFICATION_QUEUED = "notification_queued", "Notification queued"
+    NOTIFICATION_SENT = "notification_sent", "Notification sent"
+    NOTIFICATION_FAILED = "notification_failed", "Notification failed"
+    NOTIFICATION_RESENT = "notification_resent", "Notification resent"
+    DELIVERY_REPORT = "delivery_report", "Delivery report"
+
+
+class ActorType(models.TextChoices):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class EventSource(models.TextChoices):
+    API = "api", "API"
+    ADMIN = "admin"
+    COMMAND = "command"
+    TASK = "task"
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's timeline: what happened, when, who did it and through what.
+
+    Written by the services that make the change (`orders.events.order_event_record`), never edited.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=32, choices=OrderEventKind.choices)
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    # The customer or member of staff who acted; None for the system (and once the user is deleted).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=EventSource.choices)
+    # Small facts of the change: {"from", "to"}, returned stock, a notification's id, channel and outcome.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at", "id"], name="orderevent_order_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.order})"

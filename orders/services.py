@@ -29,6 +29,7 @@ from ecommerce.db.retry import RetriesExhausted, run_with_retries
 from ecommerce.money import money
 from orders import metrics
 from orders.api.idempotency import idempotency_key_parse
+from orders.events import Actor, ActorType, EventSource, OrderEventKind, order_event_record
 from orders.exceptions import (
     ConcurrentUpdate,
     IdempotencyKeyReused,
@@ -87,6 +88,8 @@ def order_create(
     items: Any,
     note: Any = "",
     idempotency_key: str | None = None,
+    actor: Actor | None = None,
+    source: EventSource = EventSource.API,
 ) -> OrderCreateResult:
     """Place an order from input as a client sends it: `items` (`[{"product": id, "quantity": n}]`), `note`
     and the raw `Idempotency-Key` header, for callers that hold no validated request (scripts, the shell).
@@ -98,7 +101,12 @@ def order_create(
 
     lines, note = order_request_parse(items=items, note=note)
     return order_place(
-        customer=customer, lines=lines, note=note, idempotency_key=idempotency_key_parse(idempotency_key)
+        customer=customer,
+        lines=lines,
+        note=note,
+        idempotency_key=idempotency_key_parse(idempotency_key),
+        actor=actor,
+        source=source,
     )
 
 
@@ -108,6 +116,8 @@ def order_place(
     lines: Sequence[OrderLineRequest],
     note: str = "",
     idempotency_key: str | None = None,
+    actor: Actor | None = None,
+    source: EventSource = EventSource.API,
 ) -> OrderCreateResult:
     """Place an order of validated `lines` for `customer`, priced now.
 
@@ -121,14 +131,18 @@ def order_place(
     (customer, idempotency_key) constraint, and the loser replays the winner's order.
     Raises InvalidOrder (400: a product that cannot be ordered), InsufficientStock (409, one `errors` entry
     per short line), IdempotencyKeyReused (422), ConcurrentUpdate (409, retries exhausted).
-    After commit: counts the order in the metrics.
+    After commit: counts the order in the metrics. The timeline gets a `placed` event by `actor` (default:
+    the customer) through `source`.
     """
     key = idempotency_key
     fingerprint = request_fingerprint(lines=lines, note=note) if key is not None else ""
+    placed_by = (actor or Actor(ActorType.CUSTOMER, customer.pk), source)
     try:
         return _with_retries(
             "create",
-            lambda: _order_place_once(customer=customer, lines=lines, note=note, key=key, fingerprint=fingerprint),
+            lambda: _order_place_once(
+                customer=customer, lines=lines, note=note, key=key, fingerprint=fingerprint, placed_by=placed_by
+            ),
         )
     except IntegrityError:
         # The unique (customer, idempotency_key) constraint: a twin committed first. Replay it.
@@ -139,7 +153,13 @@ def order_place(
 
 
 def _order_place_once(
-    *, customer: Customer, lines: Sequence[OrderLineRequest], note: str, key: str | None, fingerprint: str
+    *,
+    customer: Customer,
+    lines: Sequence[OrderLineRequest],
+    note: str,
+    key: str | None,
+    fingerprint: str,
+    placed_by: tuple[Actor, EventSource],
 ) -> OrderCreateResult:
     with transaction.atomic():
         if key is not None:
@@ -166,7 +186,8 @@ def _order_place_once(
         except InsufficientStock:
             metrics.STOCK_CONFLICTS.inc()
             raise
-        order_placed.send(sender=Order, order=order, lines=order_lines)
+        _record_placed(order, line_count=len(order_lines), placed_by=placed_by)
+        order_placed.send(sender=Order, order=order, lines=order_lines, source=placed_by[1])
         transaction.on_commit(lambda: _placed(order, line_count=len(order_lines)))
     return OrderCreateResult(order=order, replayed=False, lines=order_lines)
 
@@ -204,6 +225,12 @@ def _priced_lines(lines: Sequence[OrderLineRequest], products: Mapping[int, Prod
         )
         for line in lines
     ]
+
+
+def _record_placed(order: Order, *, line_count: int, placed_by: tuple[Actor, EventSource]) -> None:
+    actor, source = placed_by
+    data = {"total": str(order.total), "currency": order.currency, "lines": line_count}
+    order_event_record(order_id=order.pk, kind=OrderEventKind.PLACED, actor=actor, source=source, data=data)
 
 
 def _placed(order: Order, *, line_count: int) -> None:
@@ -246,35 +273,41 @@ def request_fingerprint(*, lines: Sequence[OrderLineRequest], note: str) -> str:
 # --- Status changes --------------------------------------------------------------
 
 
-def order_cancel(*, order_id: int, by: User | AnonymousUser) -> Order:
+def order_cancel(*, order_id: int, by: User | AnonymousUser, source: EventSource = EventSource.API) -> Order:
     """Cancel an order and give its stock back, in one transaction.
 
     The owner may cancel while the order is pending, staff while pending or confirmed.
     Locks the order row, then its products by ascending pk (`catalog.stock.stock_return`). Raises
     OrderNotFound (404: no such order or not the caller's), IllegalTransition (409). Retries deadlocks
-    like `order_place`.
+    like `order_place`. The timeline gets a `cancelled` event (with the stock returned) by `by` through `source`.
     """
     return _with_retries(
-        "cancel", lambda: _order_transition_once(order_id=order_id, status=OrderStatus.CANCELLED, by=by)
+        "cancel",
+        lambda: _order_transition_once(order_id=order_id, status=OrderStatus.CANCELLED, by=by, source=source),
     )
 
 
-def order_set_status(*, order_id: int, status: str, by: User | AnonymousUser) -> Order:
+def order_set_status(
+    *, order_id: int, status: str, by: User | AnonymousUser, source: EventSource = EventSource.API
+) -> Order:
     """Staff move an order along pending→confirmed→shipped→delivered, or cancel it (stock comes back).
 
     The one home of "only staff change an order's status" (the API and the admin call this).
     Locks the order row (and, when cancelling, its products by ascending pk). Raises OrderNotFound
     (404), OrderPermissionDenied (403: the owner, who is not staff), IllegalTransition (409),
-    InvalidOrder (400: not a status).
+    InvalidOrder (400: not a status). The timeline gets the change by `by` through `source`.
     """
     if status not in OrderStatus.values:
         raise InvalidOrder("Unknown status.", errors={"status": [f"One of: {', '.join(OrderStatus.values)}."]})
     return _with_retries(
-        "set_status", lambda: _order_transition_once(order_id=order_id, status=status, by=by, staff_only=True)
+        "set_status",
+        lambda: _order_transition_once(order_id=order_id, status=status, by=by, staff_only=True, source=source),
     )
 
 
-def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUser, staff_only: bool = False) -> Order:
+def _order_transition_once(
+    *, order_id: int, status: str, by: User | AnonymousUser, source: EventSource, staff_only: bool = False
+) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         is_staff = bool(by.is_authenticated and by.is_staff)
@@ -287,11 +320,15 @@ def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUs
         if status == OrderStatus.CANCELLED and not is_staff and order.status not in OWNER_CANCELLABLE_STATUSES:
             raise IllegalTransition(f"An order that is {order.status} can only be cancelled by the shop.")
         previous = order.status
+        returned = None
         if status == OrderStatus.CANCELLED:
-            units = order.lines.values_list("product_id", "quantity")
-            stock_return(lines=[OrderLineRequest(product_id=pk, quantity=quantity) for pk, quantity in units])
+            returned = dict(order.lines.values_list("product_id", "quantity"))
+            stock_return(
+                lines=[OrderLineRequest(product_id=pk, quantity=quantity) for pk, quantity in returned.items()]
+            )
         order.status = status
         order.save(update_fields=["status", "updated_at"])
+        _record_transition(order, previous=previous, returned=returned, by=by, source=source)
         transaction.on_commit(
             lambda: logger.info(
                 "order status changed",
@@ -299,6 +336,17 @@ def _order_transition_once(*, order_id: int, status: str, by: User | AnonymousUs
             )
         )
     return order
+
+
+def _record_transition(
+    order: Order, *, previous: str, returned: dict[int, int] | None, by: User | AnonymousUser, source: EventSource
+) -> None:
+    data: dict[str, Any] = {"from": previous, "to": order.status}
+    kind = OrderEventKind.STATUS_CHANGED
+    if returned is not None:
+        kind = OrderEventKind.CANCELLED
+        data["stock_returned"] = [{"product": pk, "quantity": quantity} for pk, quantity in sorted(returned.items())]
+    order_event_record(order_id=order.pk, kind=kind, actor=Actor.of(by), source=source, data=data)
 
 
 # --- Retries ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from notifications.api.serializers import SmsDeliveryReportResultSerializer, SmsDeliveryReportSerializer
 from notifications.reports import notification_record_delivery_report
+from orders.events import EventSource
 
 
 class SmsDeliveryReportView(APIView):
@@ -58,6 +59,7 @@ class SmsDeliveryReportView(APIView):
             status=data["status"],
             phone_number=data["phoneNumber"],
             failure_reason=data["failureReason"],
+            source=EventSource.API,
         )
         # An unknown id is acknowledged (200, matched false) so the provider does not keep re-posting it.
         return Response(

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ecommerce.api import StrictIntegerField, flatten_errors
 from ecommerce.ids import MAX_ID
 from orders.exceptions import InvalidOrder
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import ActorType, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services import OrderLineRequest
 
 MAX_LINES = 100
@@ -98,3 +100,37 @@ class OrderSerializer(serializers.ModelSerializer):
         model = Order
         fields = ["id", "customer", "status", "items", "total", "currency", "note", "created_at", "updated_at"]
         read_only_fields = fields
+
+
+# Event data only staff see: a notification's error text can name the shop's configuration or its provider.
+STAFF_ONLY_EVENT_DATA = frozenset({"detail"})
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    """One timeline entry. `user` is the acting customer's or staff member's id (null for the system); a customer
+    sees a member of staff only as `actor_type: staff`, and no delivery error text."""
+
+    time = serializers.DateTimeField(source="created_at", read_only=True)
+    # Popped into the declared fields by the metaclass: `Serializer.data` stays the property.
+    data = serializers.SerializerMethodField()  # type: ignore[assignment]
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "time", "kind", "actor_type", "user", "source", "data"]
+        read_only_fields = fields
+
+    def _viewer_is_staff(self) -> bool:
+        return bool(self.context.get("viewer_is_staff"))
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_data(self, event: OrderEvent) -> dict[str, Any]:
+        if self._viewer_is_staff():
+            return event.data
+        return {key: value for key, value in event.data.items() if key not in STAFF_ONLY_EVENT_DATA}
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_user(self, event: OrderEvent) -> int | None:
+        if event.actor_type == ActorType.STAFF and not self._viewer_is_staff():
+            return None
+        return event.user_id

@@ -14,7 +14,8 @@ from customers.models import Customer
 from orders import selectors, services
 from orders.api.filters import CustomerOrderFilter, OrderFilter
 from orders.api.idempotency import idempotency_key_parse
-from orders.api.serializers import OrderCreateSerializer, OrderSerializer, OrderStatusSerializer
+from orders.api.serializers import OrderCreateSerializer, OrderEventSerializer, OrderSerializer, OrderStatusSerializer
+from orders.events import EventSource
 from orders.models import Order
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
@@ -98,6 +99,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             lines=serializer.validated_data["items"],
             note=serializer.validated_data["note"],
             idempotency_key=idempotency_key_parse(request.headers.get("Idempotency-Key")),
+            source=EventSource.API,
         )
         headers = {"Location": reverse("order-detail", kwargs={"pk": result.order.pk})}
         if result.replayed:
@@ -126,7 +128,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = self.get_object()
         serializer = OrderStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.order_set_status(order_id=order.pk, status=serializer.validated_data["status"], by=request.user)
+        services.order_set_status(
+            order_id=order.pk, status=serializer.validated_data["status"], by=request.user, source=EventSource.API
+        )
         return Response(OrderSerializer(selectors.order_get(order_id=order.pk)).data)
 
     @extend_schema(
@@ -138,8 +142,28 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         order = self.get_object()
-        services.order_cancel(order_id=order.pk, by=request.user)
+        services.order_cancel(order_id=order.pk, by=request.user, source=EventSource.API)
         return Response(OrderSerializer(selectors.order_get(order_id=order.pk)).data)
+
+    @extend_schema(
+        summary="An order's timeline",
+        description=(
+            "Every change of the order, oldest first: placed, each status change, a cancellation with the stock "
+            "returned, each notification queued, sent, failed or resent, and the provider's delivery reports. "
+            "`actor_type` says who acted (`customer`, `staff`, `system`), `source` through what (`api`, `admin`, "
+            "`command`, `task`). The owner and staff; anyone else gets 404, as for the order."
+        ),
+        request=None,
+        responses={200: OrderEventSerializer(many=True), 401: PROBLEM_401, 404: PROBLEM_404},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def events(self, request: Request, pk: str) -> Response:
+        # Scoped like the order itself (an EXISTS, not the order with its lines): another customer's is 404.
+        if not selectors.order_is_visible(order_id=int(pk), user=request.user):
+            raise NotFound("No such order.")
+        page = self.paginate_queryset(selectors.order_event_list(order_id=int(pk)))
+        context = {"viewer_is_staff": bool(request.user.is_staff)}
+        return self.get_paginated_response(OrderEventSerializer(page, many=True, context=context).data)
 
 
 @extend_schema(

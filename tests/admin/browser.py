@@ -58,3 +58,32 @@ def chromium() -> Iterator[Browser]:
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# Every Content-Security-Policy violation of a page, as the browser reports it (the event, before any script).
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+def watch_csp(page) -> None:
+    """Record on `page.csp_console` the console's CSP complaints ("Refused to ...") from now on, and the
+    `securitypolicyviolation` events of every document it loads (read them with `csp_violations`)."""
+    page.csp_console = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_console.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
+    )
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+
+
+def csp_violations(page) -> list[str]:
+    """The current document's violations plus every console complaint so far."""
+    return [*(page.evaluate("window.__cspViolations || []")), *page.csp_console]

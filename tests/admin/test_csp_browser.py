@@ -30,6 +30,7 @@ STAFF_PAGES = [
     "/admin/catalog/product/",
     "/admin/catalog/product/add/",
     "/admin/price-analytics/",
+    "/admin/system/",
     "/admin/orders/order/",
     "/admin/customers/customer/",
     "/admin/notifications/notification/",

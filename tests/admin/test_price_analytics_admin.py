@@ -109,3 +109,22 @@ def test_the_page_costs_the_same_queries_for_10_and_100_categories(admin_site_cl
         response = admin_site_client.get(PAGE)
 
     assert len(response.context["rows"]) == 100
+
+
+@pytest.mark.parametrize(("asked", "drawn"), [("", "sqrt"), ("auto", "sqrt"), ("linear", "linear"), ("sqrt", "sqrt")])
+def test_the_bar_scale_can_be_chosen_and_defaults_to_one_where_small_averages_show(
+    admin_site_client, tree, asked, drawn
+):
+    ProductFactory(category=tree["books"], price=Decimal("15.00"))
+    ProductFactory(category=tree["laptops"], price=Decimal("250000.00"))
+
+    response = admin_site_client.get(PAGE, {"scale": asked} if asked else {})
+
+    assert f'data-scale="{drawn}"' in str(response.context["chart"])
+
+
+def test_an_unknown_scale_is_a_form_error_not_a_500(admin_site_client, tree):
+    response = admin_site_client.get(PAGE, {"scale": "log"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["scale"]

@@ -165,3 +165,12 @@ def test_runservers_request_lines_are_not_printed_beside_ours():
 
     assert result.returncode == 0, result.stderr
     assert "probe-request-4711" not in result.stdout + result.stderr
+
+
+def test_low_stock_threshold_comes_from_the_environment_and_is_never_negative():
+    assert settings_value("settings.LOW_STOCK_THRESHOLD", DJANGO_DEBUG="true") == "5"
+    assert settings_value("settings.LOW_STOCK_THRESHOLD", DJANGO_DEBUG="true", LOW_STOCK_THRESHOLD="12") == "12"
+
+    refused = run_manage("check", DJANGO_DEBUG="true", LOW_STOCK_THRESHOLD="-1")
+
+    assert refused.returncode != 0 and "LOW_STOCK_THRESHOLD" in refused.stderr

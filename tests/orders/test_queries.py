@@ -34,17 +34,19 @@ def test_creating_an_order_of_20_lines_costs_the_queries_of_one_line(customer, d
     assert order.lines.count() == 20
 
 
-def test_order_creation_is_six_statements_whatever_the_lines(customer, monkeypatch, django_assert_num_queries):
+def test_order_creation_is_seven_statements_whatever_the_lines(customer, monkeypatch, django_assert_num_queries):
     # Without other apps' order_placed receivers: SAVEPOINT, SELECT products FOR UPDATE, INSERT order,
-    # INSERT lines (one bulk statement), UPDATE stock (one bulk statement), RELEASE SAVEPOINT.
+    # INSERT lines (one bulk statement), UPDATE stock (one bulk statement), INSERT the timeline's
+    # "placed" event, RELEASE SAVEPOINT.
     monkeypatch.setattr(order_placed, "receivers", [])
     products = ProductFactory.create_batch(20, stock=50)
 
-    with django_assert_num_queries(6) as captured:
+    with django_assert_num_queries(7) as captured:
         order_create(customer=customer, items=lines_of(products))
 
     statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
-    assert statements == ["SAVEPOINT", "SELECT", "INSERT", "INSERT", "UPDATE", "RELEASE"]
+    assert statements == ["SAVEPOINT", "SELECT", "INSERT", "INSERT", "UPDATE", "INSERT", "RELEASE"]
+    assert "orders_orderevent" in captured.captured_queries[5]["sql"]
 
 
 def test_keyed_creation_costs_one_more_query_whatever_the_lines(customer, django_assert_num_queries):

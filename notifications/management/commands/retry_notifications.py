@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from notifications.services import notification_retry_due
+from orders.events import EventSource
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, now: bool = False, **options) -> None:
-        summary = notification_retry_due(ignore_schedule=now)
+        summary = notification_retry_due(ignore_schedule=now, source=EventSource.COMMAND)
         self.stdout.write(
             f"Enqueued {summary.enqueued} notification(s); stale claims released: "
             f"{summary.stale_retried} to retry, {summary.stale_abandoned} not retried (outcome unknown)."
