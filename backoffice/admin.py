@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 
 from customers import admin as customers_admin
 from customers.models import Customer
-from ecommerce.admin_helpers import format_datetime
+from ecommerce.admin_helpers import ReadOnlyTabularInline, format_datetime
 from ecommerce.api import DomainError
 from ecommerce.money import money_display
 from notifications import services as notification_services
@@ -105,7 +105,7 @@ def is_resendable(notification: Notification) -> bool:
     )
 
 
-class OrderNotificationInline(admin.TabularInline):
+class OrderNotificationInline(ReadOnlyTabularInline):
     """The order's SMS and staff email, read-only, each with a Resend button while it is not sent."""
 
     model = Notification
@@ -113,19 +113,7 @@ class OrderNotificationInline(admin.TabularInline):
     fields = ("channel", "recipient_short", "state", "attempts", "last_error_short", "sent_at", "resend_button")
     readonly_fields = fields
     ordering = ("pk",)
-    extra = 0
-    can_delete = False
-    show_change_link = False
     verbose_name_plural = "notifications"
-
-    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return request.user.has_perm("notifications.view_notification")

@@ -19,7 +19,7 @@ from catalog.cache import catalog_cached
 from catalog.listing import PRODUCT_COLUMNS, ProductFilters, ProductListing
 from catalog.models import Category, Product
 from catalog.querysets import subtree_q
-from catalog.summary import Figures, own_figures, price_cents, roll_up, subtree_figures
+from catalog.summary import price_cents, roll_up, subtree_figures, subtree_totals
 from ecommerce.money import money_average
 
 PATH_SEPARATOR = " > "
@@ -193,16 +193,7 @@ def category_price_analytics(*, root: Category | None = None, max_depth: int | N
         categories = categories.filter(subtree_q(root, ""))
         products = products.filter(subtree_q(root))
     rows = list(categories.values("id", "name", "parent_id", "level"))
-    own = own_figures(products)
-
-    def own_stats(pk: int) -> Figures:
-        acc = Figures()
-        stats = own.get(pk)
-        if stats:
-            acc.add(stats["count"], stats["cents"], stats["min_price"], stats["max_price"])
-        return acc
-
-    totals = roll_up(rows, own_stats, Figures.merge)
+    totals = subtree_totals(rows, products)
 
     paths: dict[int, str] = {}
     report: list[CategoryPriceRow] = []

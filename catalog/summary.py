@@ -106,10 +106,9 @@ def own_figures(products: QuerySet[Product] | None = None) -> dict[int, dict]:
     return {row["category_id"]: row for row in own_figures_query(products)}
 
 
-def catalog_summary_compute() -> CatalogSummary:
-    """Two queries: the categories in preorder and the grouped active products."""
-    rows = list(Category.objects.order_by("tree_id", "lft").values("id", "parent_id"))
-    own = own_figures()
+def subtree_totals(rows: list[dict], products: QuerySet[Product] | None = None) -> dict[int, Figures]:
+    """Each category of `rows` (preorder: `id`, `parent_id`) with its subtree's figures (`own_figures` rolled up)."""
+    own = own_figures(products)
 
     def own_of(pk: int) -> Figures:
         figures = Figures()
@@ -118,7 +117,13 @@ def catalog_summary_compute() -> CatalogSummary:
             figures.add(stats["count"], stats["cents"], stats["min_price"], stats["max_price"])
         return figures
 
-    subtrees = roll_up(rows, own_of, Figures.merge)
+    return roll_up(rows, own_of, Figures.merge)
+
+
+def catalog_summary_compute() -> CatalogSummary:
+    """Two queries: the categories in preorder and the grouped active products."""
+    rows = list(Category.objects.order_by("tree_id", "lft").values("id", "parent_id"))
+    subtrees = subtree_totals(rows)
     roots = (row["id"] for row in rows if row["parent_id"] is None)
     return CatalogSummary(subtrees=subtrees, active_products=sum(subtrees[pk].count for pk in roots))
 

@@ -6,7 +6,7 @@ of the layers; the apps' admin modules import only this module (money is shown w
 
 from datetime import datetime
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -82,3 +82,20 @@ class BoundedSearchAdmin(ModelAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """An inline shown for reading only (an order's lines, its notifications): nothing added, changed or deleted."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ecommerce.admin_helpers import format_datetime
+from ecommerce.admin_helpers import ReadOnlyTabularInline, format_datetime
 from ecommerce.api import DomainError
 from ecommerce.money import money_display
 from orders import selectors, services
@@ -110,24 +110,12 @@ def order_timeline(order: Order) -> list[dict[str, str]]:
     ]
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyTabularInline):
     model = OrderLine
     # A plain table of the lines: Django's tabular inline repeats each line's __str__ as a heading above it.
     template = "admin/orders/order/readonly_inline.html"
     fields = ("sku", "product_name", "unit_price_display", "quantity", "line_total_display")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
-        return False
 
     @admin.display(description="Unit price")
     def unit_price_display(self, line: OrderLine) -> str:
