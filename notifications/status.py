@@ -350,7 +350,13 @@ def notification_apply_report(
             return None
         delivered, undelivered = statuses.delivered, statuses.undelivered
         final = delivered | undelivered
-        if notification.provider_status in final and status not in final:
+        # Final once a report said so: delivered (its time is kept) or undelivered (failed with that status). The
+        # send's own answer shares the vocabulary ("Success": accepted) but is not a report: one that follows it
+        # ("Buffered", "Sent") is kept.
+        reported_final = notification.delivered_at is not None or (
+            notification.status == FAILED and notification.provider_status in undelivered
+        )
+        if reported_final and status not in final:
             return notification
         now = timezone.now()
         notification.provider_status = status[:64]

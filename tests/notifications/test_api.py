@@ -78,6 +78,29 @@ def test_intermediate_report_never_overwrites_a_final_one(api_client, callback_s
     assert sent_sms.provider_status == "Success" and sent_sms.status == NotificationStatus.SENT
 
 
+def test_an_intermediate_report_after_the_send_is_kept_and_the_final_one_after_it(
+    api_client, callback_secret, sent_sms
+):
+    assert sent_sms.provider_status == "Success" and sent_sms.delivered_at is None  # the send's answer: accepted
+
+    report(api_client, {"id": "ATXid_1", "status": "Buffered"})
+    sent_sms.refresh_from_db()
+    assert sent_sms.provider_status == "Buffered" and sent_sms.status == NotificationStatus.SENT
+
+    report(api_client, {"id": "ATXid_1", "status": "Success"})
+    report(api_client, {"id": "ATXid_1", "status": "Sent"})
+    sent_sms.refresh_from_db()
+    assert sent_sms.provider_status == "Success" and sent_sms.delivered_at is not None
+
+
+def test_an_intermediate_report_never_overwrites_an_undelivered_one(api_client, callback_secret, sent_sms):
+    report(api_client, {"id": "ATXid_1", "status": "Failed", "failureReason": "UserInBlacklist"})
+    report(api_client, {"id": "ATXid_1", "status": "Buffered"})
+
+    sent_sms.refresh_from_db()
+    assert sent_sms.provider_status == "Failed" and sent_sms.status == NotificationStatus.FAILED
+
+
 def test_secret_in_the_header_is_accepted(api_client, callback_secret, sent_sms):
     response = api_client.generic(
         "POST",
