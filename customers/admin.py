@@ -5,6 +5,7 @@ A customer's orders (count, links, the latest ones) are added by `backoffice.adm
 
 from typing import ClassVar
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -14,6 +15,7 @@ from django.utils.html import format_html
 
 from customers import services
 from customers.models import Customer, User
+from customers.phones import E164_HELP, PhoneInvalid, e164_parse
 from ecommerce.admin_helpers import adopt
 
 
@@ -69,8 +71,28 @@ class UserAdmin(DjangoUserAdmin):
         return str(customer.phone) if customer and customer.phone else ""
 
 
+class CustomerAdminForm(forms.ModelForm):
+    """The phone as strictly as the API takes it (SPEC §6: `customers.phones`), not the model field's lenient parse."""
+
+    phone = forms.CharField(max_length=32, required=False, help_text=E164_HELP)
+
+    class Meta:
+        model = Customer
+        fields = ("first_name", "last_name", "phone")
+
+    def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"]
+        if not text:
+            return ""
+        try:
+            return e164_parse(text)
+        except PhoneInvalid as error:
+            raise forms.ValidationError(str(error), code=error.code) from None
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
     list_display: tuple[str, ...] = ("email", "first_name", "last_name", "phone", "date_joined")
     list_display_links = ("email",)
     list_select_related = ("user",)

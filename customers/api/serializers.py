@@ -1,7 +1,5 @@
-import re
 from collections.abc import Mapping
 
-import phonenumbers
 from django.contrib.auth import get_user_model
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
@@ -11,6 +9,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from customers.models import Customer
+from customers.phones import E164_HELP, E164_INVALID, E164_UNKNOWN, PhoneInvalid, e164_parse
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -25,27 +24,10 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-E164_EXAMPLE = "+254712345678"
-E164_HELP = (
-    f"E.164: + then 8 to 15 digits, country code first, e.g. {E164_EXAMPLE} (spaces or dashes between digits allowed)."
-)
-# Spaces and dashes between two digits are dropped; anything else that is not "+" and 8-15 ASCII digits is refused.
-_E164_SEPARATOR = re.compile(r"(?<=[0-9])[ -](?=[0-9])")
-_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
-
-
 class E164PhoneField(serializers.CharField):
-    """A phone number in strict E.164 (SPEC §6), returned as `+<digits>`.
+    """A phone number in strict E.164 (SPEC §6, `customers.phones`), returned as `+<digits>`."""
 
-    django-phonenumber-field's own field parses leniently (`++254…`, a trailing `x`, national forms); this one
-    checks the form first, then that libphonenumber knows the number.
-    """
-
-    default_error_messages = {
-        "invalid": f"Enter the phone number in E.164 form: + and the country code, then the number, "
-        f"8 to 15 digits in all, e.g. {E164_EXAMPLE}.",
-        "unknown": f"This is not a phone number in use anywhere; enter it in E.164 form, e.g. {E164_EXAMPLE}.",
-    }
+    default_error_messages = {"invalid": E164_INVALID, "unknown": E164_UNKNOWN}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 32)
@@ -53,16 +35,10 @@ class E164PhoneField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> str:
-        value = _E164_SEPARATOR.sub("", super().to_internal_value(data))
-        if not _E164.fullmatch(value):
-            self.fail("invalid")
         try:
-            known = phonenumbers.is_valid_number(phonenumbers.parse(value))
-        except phonenumbers.NumberParseException:  # e.g. no such country code
-            known = False
-        if not known:
-            self.fail("unknown")
-        return value
+            return e164_parse(super().to_internal_value(data))
+        except PhoneInvalid as error:
+            self.fail(error.code)
 
 
 class CustomerRegisterSerializer(serializers.Serializer):

@@ -102,6 +102,30 @@ def test_an_invalid_phone_is_refused_and_changes_nothing(admin_site_client, wanj
     assert str(wanjiru.phone) == "+254711000111"
 
 
+@pytest.mark.parametrize("phone", ["+254 712 345 678x", "++254712345678", "0712345678", "+254٧١٢٣٤٥٦٧٨"])
+def test_the_admin_takes_phones_as_strictly_as_the_api(admin_site_client, wanjiru, phone):
+    response = admin_site_client.post(
+        reverse("admin:customers_customer_change", args=[wanjiru.pk]),
+        {"first_name": "Wanjiru", "last_name": "Kamau", "phone": phone},
+    )
+
+    assert response.status_code == 200
+    assert "+254712345678" in response.context["adminform"].form.errors["phone"][0]  # the E.164 example
+    wanjiru.refresh_from_db()
+    assert str(wanjiru.phone) == "+254711000111"
+
+
+def test_the_admin_keeps_spaces_out_of_a_phone_and_may_clear_it(admin_site_client, wanjiru):
+    url = reverse("admin:customers_customer_change", args=[wanjiru.pk])
+    admin_site_client.post(url, {"first_name": "Wanjiru", "last_name": "Kamau", "phone": "+254 733-000 333"})
+    wanjiru.refresh_from_db()
+    assert str(wanjiru.phone) == "+254733000333"
+
+    admin_site_client.post(url, {"first_name": "Wanjiru", "last_name": "Kamau", "phone": ""})
+    wanjiru.refresh_from_db()
+    assert not wanjiru.phone
+
+
 def test_the_user_page_links_the_customer_profile(admin_site_client, wanjiru):
     response = admin_site_client.get(reverse("admin:customers_user_change", args=[wanjiru.pk]))
 
