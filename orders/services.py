@@ -287,12 +287,19 @@ def order_cancel(*, order_id: int, by: User | AnonymousUser, source: EventSource
     )
 
 
+def order_status_change_allowed(*, by: User | AnonymousUser) -> None:
+    """The rule "only staff change an order's status" (the owner may only cancel): OrderPermissionDenied (403)
+    otherwise. The API asks it before reading the body, so an owner's PATCH is a 403 whatever it says."""
+    if not (by.is_authenticated and by.is_staff):
+        raise OrderPermissionDenied("Only staff change an order's status.")
+
+
 def order_set_status(
     *, order_id: int, status: str, by: User | AnonymousUser, source: EventSource = EventSource.API
 ) -> Order:
     """Staff move an order along pending→confirmed→shipped→delivered, or cancel it (stock comes back).
 
-    The one home of "only staff change an order's status" (the API and the admin call this).
+    Only staff (`order_status_change_allowed`; the API and the admin call this).
     Locks the order row (and, when cancelling, its products by ascending pk). Raises OrderNotFound
     (404), OrderPermissionDenied (403: the owner, who is not staff), IllegalTransition (409),
     InvalidOrder (400: not a status). The timeline gets the change by `by` through `source`.
@@ -313,8 +320,8 @@ def _order_transition_once(
         is_staff = bool(by.is_authenticated and by.is_staff)
         if order is None or not (is_staff or (by.is_authenticated and order.customer_id == by.pk)):
             raise OrderNotFound("No such order.")
-        if staff_only and not is_staff:
-            raise OrderPermissionDenied("Only staff change an order's status.")
+        if staff_only:
+            order_status_change_allowed(by=by)
         if not order.can_become(status):
             raise IllegalTransition(f"An order that is {order.status} cannot become {status}.")
         if status == OrderStatus.CANCELLED and not is_staff and order.status not in OWNER_CANCELLABLE_STATUSES:

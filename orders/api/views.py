@@ -124,8 +124,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         },
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        # Who may change it (staff only: 403 for the owner) is the service's rule.
-        order = self.get_object()
+        order = self.get_object()  # 404 for anyone but the owner and staff
+        services.order_status_change_allowed(by=request.user)  # 403 for the owner, before the body is read
         serializer = OrderStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.order_set_status(

@@ -387,6 +387,17 @@ def test_owner_cannot_patch_the_status(customer_client, products):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("body", [{"status": "nonsense"}, {}, ["delivered"]])
+def test_an_owners_patch_is_403_whatever_its_body(customer_client, products, body):
+    order = place(customer_client, {"items": items((products[0], 1))}).json()
+    before = snapshot()
+
+    response = customer_client.patch(f"{ORDERS_URL}/{order['id']}", body, format="json")
+
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
 def test_staff_move_an_order_along_and_illegal_steps_are_409(customer_client, staff_client, products):
     order_id = place(customer_client, {"items": items((products[0], 1))}).json()["id"]
     url = f"{ORDERS_URL}/{order_id}"
