@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
 from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -87,3 +88,17 @@ def watch_csp(page) -> None:
 def csp_violations(page) -> list[str]:
     """The current document's violations plus every console complaint so far."""
     return [*(page.evaluate("window.__cspViolations || []")), *page.csp_console]
+
+
+def place_order_through_the_api(base_url: str, email: str, password: str, product, quantity: int) -> int:
+    """A customer signs in and places an order of one line over real HTTP; the order's id."""
+    login = requests.post(f"{base_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=30)
+    assert login.status_code == 200, login.text
+    placed = requests.post(
+        f"{base_url}/api/v1/orders",
+        json={"items": [{"product": product.pk, "quantity": quantity}]},
+        headers={"Authorization": f"Bearer {login.json()['access']}"},
+        timeout=30,
+    )
+    assert placed.status_code == 201, placed.text
+    return placed.json()["id"]

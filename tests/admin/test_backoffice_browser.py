@@ -11,13 +11,12 @@ import re
 from decimal import Decimal
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from notifications import sms
 from notifications.models import Channel, Notification, NotificationStatus
 from orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
-from tests.admin.browser import csp_violations, screenshot, watch_csp
+from tests.admin.browser import csp_violations, place_order_through_the_api, screenshot, watch_csp
 from tests.factories import CategoryFactory, CustomerFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,16 +50,7 @@ def log_in(page) -> None:
 
 
 def place_order(base_url: str, email: str, product, quantity: int) -> int:
-    login = requests.post(f"{base_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30)
-    assert login.status_code == 200, login.text
-    placed = requests.post(
-        f"{base_url}/api/v1/orders",
-        json={"items": [{"product": product.pk, "quantity": quantity}]},
-        headers={"Authorization": f"Bearer {login.json()['access']}"},
-        timeout=30,
-    )
-    assert placed.status_code == 201, placed.text
-    return placed.json()["id"]
+    return place_order_through_the_api(base_url, email, PASSWORD, product, quantity)
 
 
 def assert_clean(page) -> None:

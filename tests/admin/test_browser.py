@@ -8,14 +8,13 @@ Screenshots of every page land in test-artifacts/admin/.
 import re
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from catalog.models import Category, Product
 from notifications import sms
 from notifications.models import Notification, NotificationStatus
 from orders.models import Order, OrderStatus
-from tests.admin.browser import screenshot
+from tests.admin.browser import place_order_through_the_api, screenshot
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,19 +56,6 @@ def drag_row_below(page, *, dragged: Category, target: Category) -> None:
     page.mouse.move(row["x"] + 200, row["y"] + row["height"] * 5 / 6, steps=10)
     with page.expect_navigation():  # the script posts the move, then reloads the list
         page.mouse.up()
-
-
-def place_order_through_the_api(base_url: str, email: str, password: str, product: Product, quantity: int) -> int:
-    login = requests.post(f"{base_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=30)
-    assert login.status_code == 200, login.text
-    placed = requests.post(
-        f"{base_url}/api/v1/orders",
-        json={"items": [{"product": product.pk, "quantity": quantity}]},
-        headers={"Authorization": f"Bearer {login.json()['access']}"},
-        timeout=30,
-    )
-    assert placed.status_code == 201, placed.text
-    return placed.json()["id"]
 
 
 @pytest.fixture

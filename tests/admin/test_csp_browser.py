@@ -11,18 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.browser import ARTIFACTS
+from tests.admin.browser import ARTIFACTS, watch_csp
 from tests.factories import CategoryFactory, CustomerFactory, ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STAFF_EMAIL, STAFF_PASSWORD = "csp-staff@example.com", "correct-horse-battery-staple"
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 PUBLIC_PAGES = ["/admin/login/", "/api/v1/docs/", "/api/v1/redoc/", "/api/v1/products"]
 STAFF_PAGES = [
     "/admin/",
@@ -44,7 +38,6 @@ def watched(page, live_server):
     """The page, with every request to another origin and every CSP complaint recorded."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_server.url))
     page.foreign = []
-    page.csp_console = []
 
     def on_request(request) -> None:
         parts = urlsplit(request.url)
@@ -52,15 +45,7 @@ def watched(page, live_server):
             page.foreign.append(request.url)
 
     page.on("request", on_request)
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_console.append(message.text)
-            if "Content Security Policy" in message.text or "Refused to" in message.text
-            else None
-        ),
-    )
-    page.add_init_script(RECORD_VIOLATIONS)
+    watch_csp(page)
     return page
 
 
