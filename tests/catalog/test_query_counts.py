@@ -125,3 +125,17 @@ def test_price_analytics_command(django_assert_num_queries, n):
     assert len(out.getvalue().splitlines()) == n + 1
     with django_assert_num_queries(3):  # + the --category lookup (a root: no ancestors to read)
         call_command("price_analytics", "--category", str(root.pk), stdout=io.StringIO())
+
+
+def test_the_listing_lookup_counts_every_category_for_a_root_only(django_assert_num_queries):
+    from catalog.selectors import category_for_listing
+
+    root = make_category("Root")
+    child = make_category("Child", root)
+    other = make_category("Other root")
+
+    with django_assert_num_queries(1):  # the count rides along in the category's own query
+        looked_up = {category.pk: category.category_total for category in category_for_listing()}
+
+    # A root is compared with the number of all categories (is it the whole catalog?); nothing else needs it.
+    assert looked_up == {root.pk: 3, child.pk: None, other.pk: 3}
