@@ -29,17 +29,19 @@ same ordering, OFFSET/LIMIT. The tests compare both backends' answers with that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import QuerySet
 
 from catalog.cache import catalog_cached
 from catalog.models import Category, Product
 from catalog.summary import summary_or_none
-from ecommerce.api import cached_count
+from ecommerce.api import cached_count, count_cached, statement_count_key
+from ecommerce.db.statements import StandIns, Statement, template
 
 # The columns of a product as the API shows it, in the order the page query selects them.
 PRODUCT_COLUMNS = (
@@ -96,6 +98,7 @@ class ProductListing:
         self.descending = filters.ordering.startswith("-")
         self._count: int | None = None
         self._querysets: dict[bool, QuerySet[Product]] = {}
+        self._everything: bool | None = None
 
     # --- what the paginator uses -----------------------------------------------------------------
 
@@ -142,8 +145,86 @@ class ProductListing:
         filters are a category (or none) and `in_stock`, else counted (`cached_count`)."""
         if self._count is None:
             summarised = self._count_from_summary()
-            self._count = cached_count(self.queryset()) if summarised is None else summarised
+            self._count = self._counted() if summarised is None else summarised
         return self._count
+
+    def _counted(self) -> int:
+        """The filters' count (cached when large, `ecommerce.api.count_cached`), by a statement built once
+        per shape (`_statement`) when the filters allow, else by the ORM."""
+        using = router.db_for_read(Product)
+        statement = self._statement("count", using)
+        if statement is None:
+            return cached_count(self.queryset())
+        params = statement.bind(self._values())
+
+        def count() -> int:
+            with connections[using].cursor() as cursor:
+                cursor.execute(statement.sql, params)
+                return cursor.fetchone()[0]
+
+        return count_cached(statement_count_key(using, statement.sql, params), count)
+
+    # --- statements built once per shape (ecommerce.db.statements) -------------------------------
+
+    def _shape(self) -> tuple | None:
+        """What the statements of these filters depend on besides their values; None when they are built
+        each time (a search probes the SKU index as it is built; no match at all is no statement)."""
+        f = self.filters
+        if f.search or f.nothing:
+            return None
+        everything = f.category is not None and self._category_is_everything()
+        return (
+            f.is_active, f.category is not None, everything, f.min_price is not None, f.max_price is not None,
+            f.in_stock, self.field, self.descending,
+        )  # fmt: skip
+
+    def _values(self, *extra: Any, category: bool = True) -> list[Any]:
+        """The filters' values in the order `_stand_in_filters` takes their stand-ins (`category`: False
+        for a statement without the subtree condition)."""
+        f = self.filters
+        values: list[Any] = []
+        if f.category is not None and category:
+            values += [f.category.tree_id, f.category.lft, f.category.rght]
+        values += [value for value in (f.min_price, f.max_price) if value is not None]
+        return [*values, *extra]
+
+    def _stand_in_filters(self, stand_ins: StandIns, *, category_values: bool = True) -> ProductFilters:
+        f = self.filters
+        category = f.category
+        if category is not None and category_values:
+            tree_id, lft, rght = stand_ins.integer(), stand_ins.integer(), stand_ins.integer()
+            category = Category(
+                pk=category.pk, parent_id=category.parent_id, tree_id=tree_id, lft=lft, rght=rght, level=category.level
+            )
+            category.category_total = getattr(f.category, "category_total", None)  # type: ignore[attr-defined]
+        min_price = stand_ins.decimal() if f.min_price is not None else None
+        max_price = stand_ins.decimal() if f.max_price is not None else None
+        return replace(f, category=category, min_price=min_price, max_price=max_price)
+
+    def _statement(self, kind: str, using: str, *plan: Any) -> Statement | None:
+        shape = self._shape()
+        if shape is None:
+            return None
+
+        def build(stand_ins: StandIns):
+            filters = self._stand_in_filters(stand_ins, category_values=self._has_subtree_condition(kind, *plan))
+            listing = ProductListing(filters, plan=self.forced_plan)
+            listing._everything = self._category_is_everything()
+            if kind == "count":
+                return listing.queryset().count
+            name, _, reverse = plan
+            offset, limit = stand_ins.slice()
+            ids = listing._page_ids(name, reverse, offset, offset + limit)
+            return lambda: list(ids)
+
+        return template(("product-list", kind, *shape, *plan), using, build)
+
+    def _has_subtree_condition(self, kind: str, name: str = "", *plan: Any) -> bool:
+        """Whether the statement has the category's subtree condition: not an ordered page of a root holding
+        every category (`_page_ids`)."""
+        return self.filters.category is not None and not (
+            kind == "page" and name == "ordered" and self._category_is_everything()
+        )
 
     def _count_from_summary(self) -> int | None:
         """A count without scanning the subtree: the summary's active products of the category (or of
@@ -165,7 +246,7 @@ class ProductListing:
                 return None
             total = figures.count
         if f.in_stock is True:
-            total -= cached_count(ProductListing(replace(f, in_stock=False)).queryset())
+            total -= ProductListing(replace(f, in_stock=False))._counted()
         return total
 
     def __len__(self) -> int:
@@ -181,7 +262,7 @@ class ProductListing:
         if start >= count:
             return []
         stop = min(stop, count)
-        if connections[self.queryset().db].vendor == "mysql":
+        if connections[router.db_for_read(Product)].vendor == "mysql":
             return self._page_planned(start, stop, count)
         return list(self.queryset().order_by(*self.order_by()).values(*PRODUCT_COLUMNS)[start:stop])
 
@@ -248,6 +329,11 @@ class ProductListing:
 
     def _category_is_everything(self) -> bool:
         """The category is the only root: its subtree is every product, so there is nothing to filter."""
+        if self._everything is None:
+            self._everything = self._everything_in_category()
+        return self._everything
+
+    def _everything_in_category(self) -> bool:
         category = self.filters.category
         if category is None or category.parent_id is not None:
             return False
@@ -260,14 +346,16 @@ class ProductListing:
         """The page's one statement (MySQL/MariaDB), its parameters, and the plan's name."""
         name, index, reverse = self.plan(start, stop, count)
         offset = count - stop if reverse else start
-        # The ordered plan checks a search word by word on the rows it walks past (MATCH would need
-        # the full-text index, which the index hint excludes, and would read every match first).
-        products = self.queryset(full_text=name != "ordered")
-        if name == "ordered" and self.filters.category is not None and self._category_is_everything():
-            products = _without_subtree(self.filters, full_text=False)
-        ids = products.order_by(*self.order_by(reverse=reverse)).values_list("id")[offset : offset + stop - start]
-        inner_sql, inner_params = ids.query.sql_with_params()
-        connection = connections[ids.db]  # the router's choice (a replica for public reads, ecommerce.replicas)
+        using = router.db_for_read(Product)  # a replica for public reads (ecommerce.replicas)
+        statement = self._statement("page", using, name, index, reverse)
+        if statement is not None:
+            values = self._values(offset, stop - start, category=self._has_subtree_condition("page", name))
+            inner_sql, inner_params = statement.sql, statement.bind(values)
+        else:
+            inner_sql, inner_params = self._page_ids(
+                name, reverse, offset, offset + stop - start
+            ).query.sql_with_params()
+        connection = connections[using]
         table = connection.ops.quote_name(Product._meta.db_table)
         if index:
             # Django has no index hints; the table appears once in this FROM clause (subqueries alias it U0).
@@ -284,25 +372,29 @@ class ProductListing:
         sql = f"SELECT {columns} FROM {table} p INNER JOIN ({inner_sql}) page ON page.id = p.id ORDER BY {order}"  # noqa: S608
         return sql, list(inner_params), name
 
+    def _page_ids(self, name: str, reverse: bool, low: int, high: int) -> QuerySet:
+        """The ids of the page, in order, as the plan `name` reads them (before its index hint)."""
+        # The ordered plan checks a search word by word on the rows it walks past (MATCH would need
+        # the full-text index, which the index hint excludes, and would read every match first).
+        products = self.queryset(full_text=name != "ordered")
+        if name == "ordered" and self.filters.category is not None and self._category_is_everything():
+            products = _without_subtree(self.filters, full_text=False)
+        return products.order_by(*self.order_by(reverse=reverse)).values_list("id")[low:high]
+
     def _page_planned(self, start: int, stop: int, count: int) -> list[dict[str, Any]]:
         sql, inner_params, _ = self.page_sql(start, stop, count)
-        with connections[self.queryset().db].cursor() as cursor:
+        with connections[router.db_for_read(Product)].cursor() as cursor:
             cursor.execute(sql, inner_params)
             rows = cursor.fetchall()
-        price = Product._meta.get_field("price")
-        converters = {
-            "price": lambda value: price.to_python(value),
-            "is_active": bool,
-            "created_at": _aware,
-            "updated_at": _aware,
-        }
-        return [
-            {
-                column: converters[column](value) if column in converters else value
-                for column, value in zip(PRODUCT_COLUMNS, row, strict=True)
-            }
-            for row in rows
-        ]
+        return [mysql_product_row(row) for row in rows]
+
+
+def mysql_product_row(row: Sequence[Any]) -> dict[str, Any]:
+    """A row of `PRODUCT_COLUMNS` as MySQL/MariaDB's driver returns it, as `values()` would give it."""
+    return {
+        column: _CONVERTERS[column](value) if column in _CONVERTERS else value
+        for column, value in zip(PRODUCT_COLUMNS, row, strict=True)
+    }
 
 
 def _aware(value):
@@ -312,6 +404,14 @@ def _aware(value):
     if value is not None and settings.USE_TZ and timezone.is_naive(value):
         return timezone.make_aware(value, timezone.UTC)
     return value
+
+
+_CONVERTERS = {
+    "price": lambda value: Product._meta.get_field("price").to_python(value),
+    "is_active": bool,
+    "created_at": _aware,
+    "updated_at": _aware,
+}
 
 
 def _without_subtree(filters: ProductFilters, *, full_text: bool) -> QuerySet[Product]:

@@ -13,13 +13,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Case, Count, IntegerField, Max, Min, QuerySet, Subquery, Value, When
 
 from catalog.cache import catalog_cached
-from catalog.listing import PRODUCT_COLUMNS, ProductFilters, ProductListing
+from catalog.listing import PRODUCT_COLUMNS, ProductFilters, ProductListing, mysql_product_row
 from catalog.models import Category, Product
 from catalog.querysets import subtree_q
 from catalog.summary import price_cents, roll_up, subtree_figures, subtree_totals
+from ecommerce.db.statements import StandIns, template
 from ecommerce.money import money_average
 
 PATH_SEPARATOR = " > "
@@ -40,8 +42,26 @@ def product_visible_to(*, is_staff: bool) -> QuerySet[Product]:
 
 
 def product_detail(*, product_id: int, is_staff: bool) -> dict[str, Any] | None:
-    """One product as a `PRODUCT_COLUMNS` dict (None when it does not exist or the caller may not see it)."""
-    return product_visible_to(is_staff=is_staff).filter(pk=product_id).values(*PRODUCT_COLUMNS).first()
+    """One product as a `PRODUCT_COLUMNS` dict (None when it does not exist or the caller may not see it).
+
+    On MySQL/MariaDB by a statement the ORM built once per process (ecommerce.db.statements), its row
+    converted as the product list's pages are (`catalog.listing.mysql_product_row`)."""
+    products = product_visible_to(is_staff=is_staff)
+    using = router.db_for_read(Product)
+    if connections[using].vendor != "mysql":
+        return products.filter(pk=product_id).values(*PRODUCT_COLUMNS).first()
+
+    def build(stand_ins: StandIns):
+        rows = products.filter(pk=stand_ins.integer()).values_list(*PRODUCT_COLUMNS)
+        return lambda: list(rows[:1])
+
+    statement = template(("product-detail", is_staff), using, build)
+    if statement is None:
+        return products.filter(pk=product_id).values(*PRODUCT_COLUMNS).first()
+    with connections[using].cursor() as cursor:
+        cursor.execute(statement.sql, statement.bind([product_id]))
+        row = cursor.fetchone()
+    return None if row is None else mysql_product_row(row)
 
 
 def product_listing(*, filters: ProductFilters, within: Category | None = None) -> ProductListing:
@@ -79,6 +99,29 @@ def category_for_listing() -> QuerySet[Category]:
     total = Category.objects.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
     root_total = Case(When(parent__isnull=True, then=Subquery(total)), default=None, output_field=IntegerField())
     return category_list().annotate(category_total=root_total)
+
+
+def category_for_listing_get(pk: int) -> Category | None:
+    """`category_for_listing().filter(pk=pk).first()`, by a statement the ORM built once per process
+    (ecommerce.db.statements): the product list's `?category=` looks its category up on every request."""
+    using = router.db_for_read(Category)
+
+    def build(stand_ins: StandIns):
+        categories = category_for_listing().filter(pk=stand_ins.integer())
+        return lambda: list(categories[:1])
+
+    statement = template(("category-for-listing",), using, build)
+    if statement is None:
+        return category_for_listing().filter(pk=pk).first()
+    with connections[using].cursor() as cursor:
+        cursor.execute(statement.sql, statement.bind([pk]))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = len(Category._meta.concrete_fields)  # selected first, in this order; then the annotation
+    category = Category.from_db(using, [f.attname for f in Category._meta.concrete_fields], row[:fields])
+    category.category_total = row[fields]  # type: ignore[attr-defined]
+    return category
 
 
 def category_tree_json() -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar, Token
 from http import HTTPStatus
 from typing import Any
@@ -223,23 +224,33 @@ def cached_count(queryset: QuerySet) -> int:
     `API_COUNT_CACHE_SECONDS=0` turns it off. The cache is Django's default one (`CACHE_URL`), so
     every process sharing it shares the counts.
     """
+    key = count_cache_key(queryset) if settings.API_COUNT_CACHE_SECONDS else None
+    return count_cached(key, queryset.count)
+
+
+def count_cached(key: str | None, count: Callable[[], int]) -> int:
+    """`count()`, cached under `key` as `cached_count` says (`key` None: counted every time)."""
     seconds = settings.API_COUNT_CACHE_SECONDS
-    key = count_cache_key(queryset) if seconds else None
-    if key is None:
-        return queryset.count()
+    if key is None or not seconds:
+        return count()
     cached = cache.get(key)
     if cached is not None:
-        count, fresh_until = cached
+        number, fresh_until = cached
         if time.time() < fresh_until or not cache.add(f"{key}:recount", 1, seconds):
             _note_count(fresh_until)
-            return count
-    count = queryset.count()
-    if count >= settings.API_COUNT_CACHE_MIN_ROWS:
+            return number
+    number = count()
+    if number >= settings.API_COUNT_CACHE_MIN_ROWS:
         # Kept well past its freshness, so a stale count can be served while one request recounts.
         fresh_until = time.time() + seconds
-        cache.set(key, (count, fresh_until), seconds * 10)
+        cache.set(key, (number, fresh_until), seconds * 10)
         _note_count(fresh_until)
-    return count
+    return number
+
+
+def statement_count_key(using: str, sql: str, params: Sequence[Any]) -> str:
+    """The cache key of the count a statement (`SELECT COUNT(*) ...`) makes on database `using`."""
+    return "api-count:" + hashlib.sha256(repr((using, sql, list(params))).encode()).hexdigest()
 
 
 def count_cache_key(object_list) -> str | None:

@@ -14,10 +14,12 @@ SQLite (a 500) or on related-field lookups. So ids are checked here, once, for a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeGuard
 
 import django_filters
 from django import forms
+from django.db.models import Model
 from django_filters.fields import ModelChoiceField
 from rest_framework.routers import SimpleRouter
 
@@ -100,6 +102,12 @@ class IdModelChoiceField(ModelChoiceField):
     """An id of an existing object; the errors name what was wrong: `Enter a category id: …` for `audio`,
     `Category 9999 does not exist.` for an id with no object (not Django's "Select a valid choice")."""
 
+    def __init__(self, *args, lookup: Callable[[int], Model | None] | None = None, **kwargs):
+        """`lookup(pk)`: the object, or None when there is none; used instead of the queryset when given
+        (a statement built once, say, where the queryset would be cloned and compiled per request)."""
+        self.lookup = lookup
+        super().__init__(*args, **kwargs)
+
     def to_python(self, value):
         if value in self.empty_values or (self.null_label is not None and value == self.null_value):
             return super().to_python(value)
@@ -110,12 +118,18 @@ class IdModelChoiceField(ModelChoiceField):
                 f"Enter {_article(name)} {name} id: digits 0-9 only, at most {MAX_ID} (not a name or a slug).",
                 code="invalid_choice",
             )
+        missing = forms.ValidationError(f"{name.capitalize()} {pk} does not exist.", code="invalid_choice")
+        if self.lookup is not None:
+            found = self.lookup(pk)
+            if found is None:
+                raise missing
+            return found
         try:
             return super().to_python(value)
         except forms.ValidationError as error:
             if error.code != "invalid_choice":
                 raise
-            raise forms.ValidationError(f"{name.capitalize()} {pk} does not exist.", code="invalid_choice") from None
+            raise missing from None
 
 
 def _article(noun: str) -> str:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware as _MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware as _SessionMiddleware
+from django.core.exceptions import MiddlewareNotUsed
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -204,10 +205,13 @@ class ProfilingMiddleware:
     """`?profile` on any request by a staff user returns a pyinstrument profile of it.
 
     Off unless `PROFILING_ENABLED`; the counterpart of Go's /debug/pprof. Staff are
-    recognised by session (admin) or by the API's bearer token.
+    recognised by session (admin) or by the API's bearer token. Off at start, it is left out of the
+    chain (nothing per request); the setting is also asked per request, so it can be turned off live.
     """
 
     def __init__(self, get_response):
+        if not settings.PROFILING_ENABLED:
+            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

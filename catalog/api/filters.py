@@ -7,11 +7,13 @@ from typing import cast
 import django_filters as filters
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django_filters.utils import translate_validation
 
 from catalog.listing import PRODUCT_ORDERINGS, ProductFilters
 from catalog.models import Category, Product
 from catalog.querysets import ProductQuerySet
-from catalog.selectors import category_for_listing
+from catalog.selectors import category_for_listing, category_for_listing_get
 from ecommerce.filters import ChoiceFilter, OrderingFilter
 from ecommerce.ids import IdModelChoiceFilter
 from ecommerce.search import search_validate
@@ -32,6 +34,7 @@ class StableOrderingFilter(OrderingFilter):
 class ProductFilter(filters.FilterSet):
     category = IdModelChoiceFilter(
         queryset=category_for_listing(),
+        lookup=category_for_listing_get,
         method="filter_category",
         help_text="A category id: products of that category and all its descendants.",
     )
@@ -73,9 +76,25 @@ class ProductFilter(filters.FilterSet):
         value = value.strip()
         return queryset.search(value) if value else queryset
 
-    def product_filters(self, *, is_active: bool | None = True) -> ProductFilters:
-        """The validated parameters, for `catalog.listing` (call after `is_valid()`)."""
-        data = self.form.cleaned_data
+    @classmethod
+    def validated(cls, data: QueryDict) -> ProductFilters:
+        """The validated parameters of a request, for `catalog.listing` (a 400 when any is invalid).
+
+        Through the filter set's form alone, its class made once per filter set class: django-filter
+        copies every filter and makes a form class per request (half of a filtered page's Python), and
+        the list reads the cleaned values, not the filter set's queryset.
+        """
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = cls(queryset=Product.objects.none()).get_form_class()
+            cls._form_class = form_class
+        form = form_class(data)
+        if not form.is_valid():
+            raise cast(Exception, translate_validation(form.errors))
+        return cls.from_cleaned(form.cleaned_data)
+
+    @classmethod
+    def from_cleaned(cls, data: dict, *, is_active: bool | None = True) -> ProductFilters:
         in_stock = data.get("in_stock")
         ordering = data.get("ordering") or []
         return ProductFilters(
@@ -103,9 +122,10 @@ class StaffProductFilter(ProductFilter):
             queryset = cast(ProductQuerySet, queryset).active()
         return super().filter_queryset(queryset)
 
-    def product_filters(self, *, is_active: bool | None = True) -> ProductFilters:
-        value = self.form.cleaned_data.get("is_active")
-        return super().product_filters(is_active=None if value == "all" else value != "false")
+    @classmethod
+    def from_cleaned(cls, data: dict, *, is_active: bool | None = True) -> ProductFilters:
+        value = data.get("is_active")
+        return super().from_cleaned(data, is_active=None if value == "all" else value != "false")
 
     def filter_is_active(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         if value == "all":

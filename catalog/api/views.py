@@ -10,7 +10,6 @@ from typing import Any, cast
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -61,10 +60,7 @@ def _product_filters(request: Request, filterset_class: type[ProductFilter]) -> 
     """
     if filterset_class is ProductFilter and request.query_params.keys().isdisjoint(ProductFilter.base_filters):
         return ProductFilters()
-    filterset = filterset_class(request.query_params, queryset=Product.objects.none(), request=request)
-    if not filterset.is_valid():
-        raise cast(Exception, translate_validation(filterset.errors))
-    return filterset.product_filters()
+    return filterset_class.validated(request.query_params)
 
 
 @extend_schema_view(

@@ -352,3 +352,41 @@ def test_the_catalog_summary_reads_the_covering_index_alone(shop, mysql_only):
 
     assert row["key"] == "product_cat_active_price_idx"
     assert "Using index" in (row["Extra"] or "")  # no product row is read
+
+
+def test_a_statement_built_for_one_category_and_price_range_answers_for_others(shop):
+    """The count and page statements are built once per shape (ecommerce.db.statements) and reused: each
+    category and price range still gets its own products, in its own order, with its own count."""
+    cases = [
+        {"category": shop["Phones"]},
+        {"category": shop["Kitchen"]},
+        {"category": shop["Audio"]},
+        {"min_price": Decimal("10"), "max_price": Decimal("11")},
+        {"min_price": Decimal("12"), "max_price": Decimal("13")},
+        {"category": shop["Home"], "min_price": Decimal("11"), "max_price": Decimal("12")},
+        {"category": shop["Electronics"], "min_price": Decimal("13"), "max_price": Decimal("13")},
+    ]
+    for _ in range(2):  # the second round reads every shape from its statements
+        for params in cases:
+            for ordering in ("", "price", "-name"):
+                filters = ProductFilters(**params, ordering=ordering)
+                want = expected(filters, ProductListing(filters).queryset())
+                assert want, params
+                listing = ProductListing(filters)
+                assert walk(listing, page_size=3) == want, (params, ordering)
+                assert listing.count() == len(want)
+
+
+def test_the_categorys_lookup_is_the_orms(shop):
+    from catalog.selectors import category_for_listing, category_for_listing_get
+
+    for category in Category.objects.all():
+        found = category_for_listing_get(category.pk)
+        orm = category_for_listing().get(pk=category.pk)
+        assert (found.pk, found.name, found.parent_id, found.tree_id, found.lft, found.rght, found.level) == (
+            orm.pk, orm.name, orm.parent_id, orm.tree_id, orm.lft, orm.rght, orm.level,
+        )  # fmt: skip
+        assert (
+            found.category_total == orm.category_total == (Category.objects.count() if orm.parent_id is None else None)
+        )
+    assert category_for_listing_get(Category.objects.order_by("-pk").first().pk + 1) is None
