@@ -102,25 +102,32 @@ def category_for_listing() -> QuerySet[Category]:
 
 
 def category_for_listing_get(pk: int) -> Category | None:
-    """`category_for_listing().filter(pk=pk).first()`, by a statement the ORM built once per process
-    (ecommerce.db.statements): the product list's `?category=` looks its category up on every request."""
+    """`category_for_listing().filter(pk=pk).first()`: the product list's `?category=`, on every request."""
+    return category_get(pk, for_listing=True)
+
+
+def category_get(pk: int, *, for_listing: bool = False) -> Category | None:
+    """The category `pk` of `category_list()` (of `category_for_listing()`, with its `category_total`), or None;
+    by a statement the ORM built once per process (ecommerce.db.statements)."""
     using = router.db_for_read(Category)
+    categories = category_for_listing() if for_listing else category_list()
 
     def build(stand_ins: StandIns):
-        categories = category_for_listing().filter(pk=stand_ins.integer())
-        return lambda: list(categories[:1])
+        one = categories.filter(pk=stand_ins.integer())
+        return lambda: list(one[:1])
 
-    statement = template(("category-for-listing",), using, build)
+    statement = template(("category", for_listing), using, build)
     if statement is None:
-        return category_for_listing().filter(pk=pk).first()
+        return categories.filter(pk=pk).first()
     with connections[using].cursor() as cursor:
         cursor.execute(statement.sql, statement.bind([pk]))
         row = cursor.fetchone()
     if row is None:
         return None
-    fields = len(Category._meta.concrete_fields)  # selected first, in this order; then the annotation
-    category = Category.from_db(using, [f.attname for f in Category._meta.concrete_fields], row[:fields])
-    category.category_total = row[fields]  # type: ignore[attr-defined]
+    fields = Category._meta.concrete_fields  # selected first, in this order; then any annotation
+    category = Category.from_db(using, [f.attname for f in fields], row[: len(fields)])
+    if for_listing:
+        category.category_total = row[len(fields)]  # type: ignore[attr-defined]
     return category
 
 

@@ -101,8 +101,12 @@ class CategoryViewSet(viewsets.GenericViewSet):
         return None
 
     def _get_category(self) -> Category:
-        categories = selectors.category_for_listing() if self.action == "products" else selectors.category_list()
-        return get_object_or_404(categories, pk=self.kwargs["pk"])
+        if self.request.method == "GET":  # reads: a statement built once (writes load it through the ORM)
+            category = selectors.category_get(int(self.kwargs["pk"]), for_listing=self.action == "products")
+            if category is None:
+                raise NotFound()
+            return category
+        return get_object_or_404(selectors.category_list(), pk=self.kwargs["pk"])
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
