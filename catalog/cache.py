@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from django.conf import settings
@@ -34,7 +36,26 @@ def product_stock_key(product_id: int) -> str:
     return f"catalog:stock:{product_id}"
 
 
+# The generation a request already read from the shared cache (catalog.api.response_cache reads it with its
+# own keys), so that the rest of the request does not ask again; cleared by a write's bump.
+_known_generation: ContextVar[int | None] = ContextVar("catalog_generation", default=None)
+
+
+@contextmanager
+def catalog_generation_known(generation: int | None) -> Iterator[None]:
+    """Inside this block `catalog_generation()` answers `generation` (just read by the caller) without
+    asking the shared cache again, until a write bumps it. None: nothing known, ask."""
+    token = _known_generation.set(generation)
+    try:
+        yield
+    finally:
+        _known_generation.reset(token)
+
+
 def catalog_generation() -> int:
+    known = _known_generation.get()
+    if known is not None:
+        return known
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         # After an eviction any value unlike every earlier one will do: the clock's. add() keeps the first.
@@ -56,6 +77,7 @@ def catalog_changed() -> None:
 
 
 def _bump() -> None:
+    _known_generation.set(None)
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not in the cache (evicted or never read): a new value unlike any earlier one

@@ -46,18 +46,21 @@ def product_detail(*, product_id: int, is_staff: bool) -> dict[str, Any] | None:
 
     On MySQL/MariaDB by a statement the ORM built once per process (ecommerce.db.statements), its row
     converted as the product list's pages are (`catalog.listing.mysql_product_row`)."""
-    products = product_visible_to(is_staff=is_staff)
     using = router.db_for_read(Product)
+
+    def orm() -> dict[str, Any] | None:
+        return product_visible_to(is_staff=is_staff).filter(pk=product_id).values(*PRODUCT_COLUMNS).first()
+
     if connections[using].vendor != "mysql":
-        return products.filter(pk=product_id).values(*PRODUCT_COLUMNS).first()
+        return orm()
 
     def build(stand_ins: StandIns):
-        rows = products.filter(pk=stand_ins.integer()).values_list(*PRODUCT_COLUMNS)
+        rows = product_visible_to(is_staff=is_staff).filter(pk=stand_ins.integer()).values_list(*PRODUCT_COLUMNS)
         return lambda: list(rows[:1])
 
     statement = template(("product-detail", is_staff), using, build)
     if statement is None:
-        return products.filter(pk=product_id).values(*PRODUCT_COLUMNS).first()
+        return orm()
     with connections[using].cursor() as cursor:
         cursor.execute(statement.sql, statement.bind([product_id]))
         row = cursor.fetchone()
@@ -110,15 +113,17 @@ def category_get(pk: int, *, for_listing: bool = False) -> Category | None:
     """The category `pk` of `category_list()` (of `category_for_listing()`, with its `category_total`), or None;
     by a statement the ORM built once per process (ecommerce.db.statements)."""
     using = router.db_for_read(Category)
-    categories = category_for_listing() if for_listing else category_list()
+
+    def categories() -> QuerySet[Category]:  # built only when the statement is (a quarter of the lookup)
+        return category_for_listing() if for_listing else category_list()
 
     def build(stand_ins: StandIns):
-        one = categories.filter(pk=stand_ins.integer())
+        one = categories().filter(pk=stand_ins.integer())
         return lambda: list(one[:1])
 
     statement = template(("category", for_listing), using, build)
     if statement is None:
-        return categories.filter(pk=pk).first()
+        return categories().filter(pk=pk).first()
     with connections[using].cursor() as cursor:
         cursor.execute(statement.sql, statement.bind([pk]))
         row = cursor.fetchone()

@@ -51,7 +51,7 @@ from django.utils.http import quote_etag
 from prometheus_client import Counter
 
 from catalog.api.views import CategoryViewSet, ProductViewSet
-from catalog.cache import GENERATION_KEY, STOCK_GENERATION_KEY, product_stock_key
+from catalog.cache import GENERATION_KEY, STOCK_GENERATION_KEY, catalog_generation_known, product_stock_key
 from ecommerce import metrics
 from ecommerce.api import counts_fresh_until, counts_track, counts_untrack
 from ecommerce.middleware import is_anonymous
@@ -188,7 +188,9 @@ class CatalogResponseCacheMiddleware:
         metrics.child(LOOKUPS, view, "miss").inc()
         counting = counts_track()
         try:
-            response = self.get_response(request)
+            # The catalog generation was just read with the answer's key: the view's cached reads use it.
+            with catalog_generation_known(found.get(GENERATION_KEY)):
+                response = self.get_response(request)
             fresh_until = counts_fresh_until()
         finally:
             counts_untrack(counting)

@@ -170,3 +170,19 @@ def test_while_another_request_computes_the_summary_a_request_counts_its_own_row
         assert count(api_client, category=root.pk) == 1
     with django_assert_num_queries(2):  # price-stats: the category, one aggregate of its subtree
         assert stats(api_client, root)["product_count"] == 1
+
+
+def test_a_generation_the_request_already_read_is_used_until_a_write_bumps_it():
+    from django.core.cache import cache
+
+    from catalog.cache import GENERATION_KEY, catalog_changed, catalog_generation, catalog_generation_known
+
+    shared = catalog_generation()
+    with catalog_generation_known(shared):
+        cache.set(GENERATION_KEY, shared + 100, timeout=None)  # another process's write, meanwhile
+        assert catalog_generation() == shared  # as read at the start of this request
+        catalog_changed()  # this request's own write
+        assert catalog_generation() == shared + 101  # asked again: the write is visible at once
+    with catalog_generation_known(None):
+        assert catalog_generation() == shared + 101
+    assert catalog_generation() == shared + 101
