@@ -35,6 +35,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from notifications.transports.email import email_close_connection
+
 logger = logging.getLogger(__name__)
 
 
@@ -219,6 +221,7 @@ class WorkerPool:
             logger.exception("Worker thread %s stopped on an error", worker.worker_id)
             raise
         finally:
+            email_close_connection()
             connections.close_all()
 
     def run(self, *, install_signals: bool = True, on_started: Callable[[], None] | None = None) -> None:
