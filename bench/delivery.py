@@ -393,6 +393,8 @@ def live(
 ) -> dict:
     """Orders through gunicorn for `delivery_duration` s while the workers deliver; the provider is down
     for `outage` s in the middle (then the bench waits for every retry)."""
+    from django.db.models import Max
+
     from notifications.models import Notification
     from orders.models import Order
 
@@ -440,6 +442,10 @@ def live(
         provider.down = False
         processes.stop()
 
+    # the window ends when wrk stopped, or with the last of the requests it had in flight then (gunicorn
+    # still places them): every order of the phase is in it
+    last_order = Order.objects.filter(note="delivery bench").aggregate(last=Max("created_at"))["last"]
+    ended = max(ended, last_order.timestamp()) if last_order else ended
     window = (datetime.fromtimestamp(started, UTC), datetime.fromtimestamp(ended, UTC))
     orders = Order.objects.filter(created_at__range=window).count()
     rows = Notification.objects.filter(order__created_at__range=window, status="sent").values_list(
