@@ -191,15 +191,37 @@ def _wait_http(port: int, path: str, *, seconds: float = 60) -> None:
     raise BenchError(f"nothing answered http://{HOST}:{port}{path} within {seconds:.0f} s")
 
 
-def start_workers(processes: Processes, args: Any, env: dict[str, str], *, first_port: int) -> None:
+def start_workers(processes: Processes, args: Any, env: dict[str, str], *, first_port: int) -> list[subprocess.Popen]:
+    workers = []
     for index in range(args.delivery_workers):
         port = first_port + index
-        processes.start(
-            f"worker-{index}",
-            [sys.executable, "manage.py", "task_worker", "--interval=0.2"],
-            {**env, "WORKER_THREADS": str(args.worker_threads), "WORKER_HEALTH_PORT": str(port)},
+        workers.append(
+            processes.start(
+                f"worker-{index}",
+                [sys.executable, "manage.py", "task_worker", "--interval=0.2"],
+                {**env, "WORKER_THREADS": str(args.worker_threads), "WORKER_HEALTH_PORT": str(port)},
+            )
         )
         _wait_http(port, "/health")
+    return workers
+
+
+def cpu_seconds(processes: list[subprocess.Popen]) -> float | None:
+    """User + system CPU the processes have used so far (Linux /proc; None elsewhere). Less sensitive to
+    other load on the machine than the rates: what one delivery costs the workers."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    try:
+        for process in processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / ticks
+
+
+def _cpu_ms_per(seconds: float | None, count: int) -> float | None:
+    return round(1000 * seconds / count, 2) if seconds is not None and count else None
 
 
 # --- measuring --------------------------------------------------------------------------------------
@@ -311,12 +333,17 @@ def capacity(
     env = {**env, "BENCH_CELERY_BROKER": args.redis_url}
     _backlog(args.backlog, enqueue=_celery_enqueue(args) if engine == "celery" else None)
     processes = Processes(log_dir)
+    cpu: float | None = None
     try:
         if engine == "celery":
             start_celery_workers(processes, args, env)
         else:
-            start_workers(processes, args, env, first_port=args.delivery_ports + 10)
+            workers = start_workers(processes, args, env, first_port=args.delivery_ports + 10)
+            cpu_before = cpu_seconds(workers)
         drained = _wait_drained(300)
+        if engine != "celery":
+            cpu_after = cpu_seconds(workers)
+            cpu = cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
     finally:
         processes.stop()
     span = Notification.objects.filter(status="sent").aggregate(first=Min("sent_at"), last=Max("sent_at"))
@@ -329,6 +356,7 @@ def capacity(
         "sent": sent,
         "delivered_per_s": round(sent / seconds, 1) if seconds else 0.0,
         "drain_seconds": round(drained, 1),
+        "worker_cpu_ms_per_delivery": _cpu_ms_per(cpu, sent) if engine != "celery" else None,
     }
 
 
@@ -365,6 +393,8 @@ def live(
 ) -> dict:
     """Orders through gunicorn for `delivery_duration` s while the workers deliver; the provider is down
     for `outage` s in the middle (then the bench waits for every retry)."""
+    from django.db.models import Max
+
     from notifications.models import Notification
     from orders.models import Order
 
@@ -373,6 +403,7 @@ def live(
     web_port = args.delivery_ports + 2
     processes = Processes(log_dir)
     depth: list[tuple[float, int]] = []
+    cpu: float | None = None
     try:
         web_env = {**env, "GUNICORN_BIND": f"{HOST}:{web_port}", "GUNICORN_WORKERS": "2"}
         processes.start(
@@ -381,19 +412,23 @@ def live(
             web_env,
         )
         _wait_http(web_port, "/health")
-        start_workers(processes, args, env, first_port=args.delivery_ports + 10)
+        workers = start_workers(processes, args, env, first_port=args.delivery_ports + 10)
         command = [wrk, "-t1", "-c8", f"-d{args.delivery_duration}s", "--timeout", "10s", "-s", str(LUA)]
         command += [f"http://{HOST}:{web_port}", "--", str(data)]
+        cpu_before = cpu_seconds(workers)
         started = time.time()
         wrk_run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         outage_starts = started + (args.delivery_duration - outage) / 2
         outage_window = (outage_starts, outage_starts + outage)
-        while wrk_run.poll() is None:
+        next_sample = started
+        while wrk_run.poll() is None:  # polled often, so `ended` is when the orders stopped
             now = time.time()
             if outage:
                 provider.down = outage_window[0] <= now < outage_window[1]
-            depth.append((round(now - started, 1), _queue_depth()))
-            time.sleep(2)
+            if now >= next_sample:
+                depth.append((round(now - started, 1), _queue_depth()))
+                next_sample += 2
+            time.sleep(0.1)
         provider.down = False
         ended = time.time()
         wrk_out, wrk_err = wrk_run.communicate()
@@ -401,10 +436,16 @@ def live(
         drained = _wait_drained(
             drain_limit, sample=lambda: depth.append((round(time.time() - started, 1), _queue_depth()))
         )
+        cpu_after = cpu_seconds(workers)
+        cpu = cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
     finally:
         provider.down = False
         processes.stop()
 
+    # the window ends when wrk stopped, or with the last of the requests it had in flight then (gunicorn
+    # still places them): every order of the phase is in it
+    last_order = Order.objects.filter(note="delivery bench").aggregate(last=Max("created_at"))["last"]
+    ended = max(ended, last_order.timestamp()) if last_order else ended
     window = (datetime.fromtimestamp(started, UTC), datetime.fromtimestamp(ended, UTC))
     orders = Order.objects.filter(created_at__range=window).count()
     rows = Notification.objects.filter(order__created_at__range=window, status="sent").values_list(
@@ -412,20 +453,33 @@ def live(
     )
     latencies = sorted((sent - created).total_seconds() for sent, created in rows if sent is not None)
     p50 = statistics.median(latencies) if latencies else 0.0
+    p99 = latencies[int(0.99 * (len(latencies) - 1))] if latencies else 0.0
+    seconds = ended - started
     # A window of orders is delivered one mean latency later: count the deliveries in the window shifted by
     # it (for orders arriving at a steady rate, that count is every notification of the window's orders).
+    # It is exact once the workers fall behind (they deliver all the time, at their rate) and never above 2 x
+    # the orders otherwise: no order precedes the window, so a run that keeps pace reads 2 less about
+    # 2 x E|latency - mean| / duration (0.3-1 % at these latencies).
     shift = timedelta(seconds=statistics.fmean(latencies) if latencies else 0.0)
     shifted = (window[0] + shift, window[1] + shift)
     delivered = Notification.objects.filter(status="sent", sent_at__range=shifted).count()
-    seconds = ended - started
+    # Beside it, the same window for orders and deliveries, from the p99 latency (at least 1 s) after the start
+    # to the end: 2 less the queue's growth over the window per order, so it can read above 2 when the queue
+    # shrinks (noisier by the in-flight count at either end).
+    settle = min(max(p99, 1.0), seconds / 4)
+    steady = (window[0] + timedelta(seconds=settle), window[1])
+    steady_orders = Order.objects.filter(created_at__range=steady).count()
+    steady_delivered = Notification.objects.filter(status="sent", sent_at__range=steady).count()
     result = {
         "seconds": round(seconds, 1),
         "orders": orders,
         "orders_per_s": round(orders / seconds, 1),
         "delivered": delivered,
         "delivered_per_s": round(delivered / seconds, 1),
+        "same_window_ratio": round(steady_delivered / steady_orders, 3) if steady_orders else 0.0,
+        "worker_cpu_ms_per_delivery": _cpu_ms_per(cpu, len(latencies)),
         "latency_p50_s": round(p50, 3),
-        "latency_p99_s": round(latencies[int(0.99 * (len(latencies) - 1))], 3) if latencies else 0.0,
+        "latency_p99_s": round(p99, 3),
         "queue_depth": depth,
         "max_queue_depth": max((d for _, d in depth), default=0),
         "drained_after_s": round(drained, 1),
@@ -492,10 +546,10 @@ def run(args: Any, *, wrk: str, server_env: dict[str, str], progress: Callable[[
         stack.enter_context(smtp_sink(ports + 1))
         progress(f"bench: delivery capacity, {args.backlog} notifications, instant provider")
         instant = capacity(args, env, provider, log_dir, delay=0.0)
-        progress(f"  {instant['delivered_per_s']} delivered/s")
+        progress(f"  {instant['delivered_per_s']} delivered/s, {instant['worker_cpu_ms_per_delivery']} ms CPU each")
         progress(f"bench: delivery capacity, provider answering in {args.provider_delay_ms} ms")
         delayed = capacity(args, env, provider, log_dir, delay=args.provider_delay_ms / 1000)
-        progress(f"  {delayed['delivered_per_s']} delivered/s")
+        progress(f"  {delayed['delivered_per_s']} delivered/s, {delayed['worker_cpu_ms_per_delivery']} ms CPU each")
         report["capacity"] = {"instant": instant, "delayed": delayed}
         if args.compare_celery:
             for name, delay in (("celery instant", 0.0), ("celery delayed", args.provider_delay_ms / 1000)):
@@ -510,7 +564,8 @@ def run(args: Any, *, wrk: str, server_env: dict[str, str], progress: Callable[[
         row = report["live"]
         progress(
             f"  {row['orders_per_s']} orders/s, {row['delivered_per_s']} delivered/s, latency p50 "
-            f"{row['latency_p50_s']} s p99 {row['latency_p99_s']} s, max queue {row['max_queue_depth']}"
+            f"{row['latency_p50_s']} s p99 {row['latency_p99_s']} s, max queue {row['max_queue_depth']}, "
+            f"same-window ratio {row['same_window_ratio']}, workers' CPU {row['worker_cpu_ms_per_delivery']} ms"
         )
         if args.outage:
             progress(f"bench: outage, provider down {args.outage} s mid-run, SMS rate {args.sms_rate}/s")
@@ -556,11 +611,17 @@ def render(report: dict) -> str:
         f"provider {report['provider_delay_ms']} ms"
     ]
     for name, row in report["capacity"].items():
-        lines.append(f"  capacity, {name} provider: {row['delivered_per_s']} delivered/s ({row['sent']} sent)")
+        cpu = row.get("worker_cpu_ms_per_delivery")
+        lines.append(
+            f"  capacity, {name} provider: {row['delivered_per_s']} delivered/s ({row['sent']} sent)"
+            + (f", workers' CPU {cpu} ms per delivery" if cpu is not None else "")
+        )
     row = report["live"]
     lines.append(
-        f"  live: {row['orders_per_s']} orders/s, {row['delivered_per_s']} delivered/s, latency p50 "
-        f"{row['latency_p50_s']} s / p99 {row['latency_p99_s']} s, queue max {row['max_queue_depth']}"
+        f"  live: {row['orders_per_s']} orders/s, {row['delivered_per_s']} delivered/s (same window for both: "
+        f"{row['same_window_ratio']} x), latency p50 {row['latency_p50_s']} s / p99 "
+        f"{row['latency_p99_s']} s, queue max {row['max_queue_depth']}, workers' CPU "
+        f"{row['worker_cpu_ms_per_delivery']} ms per delivery"
     )
     lines.append("  queue depth (s: rows): " + ", ".join(f"{t:.0f}: {d}" for t, d in row["queue_depth"][::3]))
     if "outage" in report:

@@ -6,6 +6,11 @@ tasks with the backend's `SELECT … FOR UPDATE SKIP LOCKED` and running them. N
 threads but the stop flag; what makes a message go out at most once is still the notification's own
 claim (`notifications.status.notification_claim`), whatever the number of threads and processes.
 
+Idle threads do not all poll: one of them at a time looks for a task every `interval` seconds (the
+others wait in the process, not on the database), and a thread that finds one hands the turn to the
+next at once. A process of 16 idle threads costs the database one poll an interval, not 16, and the CPU
+a busy shop spends on deliveries is not spent asking an empty queue.
+
 The process answers `GET /health` on `WORKER_HEALTH_PORT` (its liveness probe): 200 while every thread
 is alive and none has been inside one task for longer than `WORKER_STUCK_TASK_S`, else 503.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import threading
@@ -24,17 +30,81 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
 
-from django.db import connections
+from django.db import OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from notifications.transports.email import email_close_connection
 
 logger = logging.getLogger(__name__)
 
 
 class _ThreadWorker(Worker):
-    """One thread's loop; remembers when its current task started (for the liveness check)."""
+    """One thread's loop (django-tasks-db's, with the idle turn); remembers when its current task started
+    (for the liveness check)."""
 
     task_started_at: float | None = None
+
+    def __init__(self, *, idle_turn: threading.Lock, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.idle_turn = idle_turn
+
+    def fetch(self) -> tuple[DBTaskResult | None, bool]:
+        """Claim the next ready task (`SELECT … FOR UPDATE SKIP LOCKED`, marked running, one commit), as
+        django-tasks-db's loop does: (task or None, whether the queue could be read)."""
+        close_old_connections()  # dropped or expired connections, as between requests
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        if self.excluded_queue_names:
+            tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        with exclusive_transaction(tasks.db):
+            try:
+                task_result = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+            except OperationalError as error:
+                if not is_locked_database_exception(error):  # a locked database unlocks: try again later
+                    raise
+                return None, False
+        return task_result, True
+
+    def fetch_when_idle(self) -> DBTaskResult | None:
+        """Wait for this process's idle turn, then poll every `interval` until a task comes (or the stop);
+        the turn passes on as soon as one is found, so the next idle thread asks at once."""
+        while self.running:
+            if not self.idle_turn.acquire(timeout=0.5):  # wakes up now and then to see the stop flag
+                continue
+            try:
+                while self.running:
+                    task_result, _ = self.fetch()
+                    if task_result is not None:
+                        return task_result
+                    time.sleep(self.interval)
+            finally:
+                self.idle_turn.release()
+        return None
+
+    def run(self) -> None:
+        logger.info("Starting worker thread %s", self.worker_id)
+        if self.startup_delay and self.interval:
+            time.sleep(random.random())  # noqa: S311 (spreading the first polls, not security)
+        idle = False
+        while self.running:
+            if idle and not self.batch:
+                task_result, read = self.fetch_when_idle(), True
+            else:
+                task_result, read = self.fetch()
+                if task_result is None and read and self.batch:
+                    return  # batch: the queue is empty
+            if task_result is None:
+                idle = True
+                if not read:
+                    time.sleep(self.interval)
+                continue
+            idle = False
+            self.run_task(task_result)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         self.task_started_at = time.monotonic()
@@ -67,8 +137,10 @@ class WorkerPool:
         if threads < 1:
             raise ValueError("threads must be at least 1")
         prefix = (worker_id_prefix or f"{socket.gethostname()}-{os.getpid()}")[:56]
+        idle_turn = threading.Lock()
         self.workers = [
             _ThreadWorker(
+                idle_turn=idle_turn,
                 queue_names=queue_names,
                 interval=interval,
                 batch=batch,
@@ -149,6 +221,7 @@ class WorkerPool:
             logger.exception("Worker thread %s stopped on an error", worker.worker_id)
             raise
         finally:
+            email_close_connection()
             connections.close_all()
 
     def run(self, *, install_signals: bool = True, on_started: Callable[[], None] | None = None) -> None:

@@ -148,7 +148,12 @@ class RecordingHandler:
         if self.data_reply:
             return self.data_reply
         self.messages.append(
-            {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "data": envelope.content.decode()}
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "data": envelope.content.decode(),
+                "peer": session.peer,  # one per SMTP connection
+            }
         )
         return "250 Message accepted for delivery"
 

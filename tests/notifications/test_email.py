@@ -4,8 +4,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
+from notifications.delivery import notification_send
 from notifications.models import Channel, Notification, NotificationStatus
-from tests.notifications.fakes import RecordingHandler
+from notifications.transports.email import email_close_connection
+from tests.notifications.fakes import RecordingHandler, free_port
 from tests.notifications.helpers import place_order
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +94,36 @@ def test_smtp_refusal_at_data_is_classified_by_its_code(
     assert email.status == NotificationStatus.FAILED
     assert (email.next_attempt_at is not None) is retryable
     assert reply[:3] in email.last_error
+
+
+def test_one_threads_emails_share_one_smtp_connection_and_a_dropped_one_is_opened_again(locmem_sms, settings):
+    handler = RecordingHandler()
+    port = free_port()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    settings.ORDER_NOTIFICATION_EMAILS = ["ops@example.com"]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for _ in range(3):
+            order = place_order()
+            notification_send(notification_id=email_of(order).pk)
+        assert len(handler.messages) == 3
+        assert len({message["peer"] for message in handler.messages}) == 1
+
+        controller.stop()  # the server goes away with the kept connection, and comes back
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        order = place_order()
+        sent = notification_send(notification_id=email_of(order).pk)
+    finally:
+        controller.stop()
+        email_close_connection()
+
+    assert sent.status == NotificationStatus.SENT
+    assert len(handler.messages) == 4
+    assert handler.messages[-1]["peer"] != handler.messages[0]["peer"]
