@@ -10,6 +10,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from gunicorn.glogging import Logger
+
 # gunicorn puts its working directory (the project's) on sys.path before it reads this file.
 from ecommerce.logging import logging_config
 
@@ -40,7 +42,19 @@ worker_tmp_dir = _shm if os.path.isdir(_shm) and os.access(_shm, os.W_OK) else N
 # The control socket (gunicorn 25+) would live under $HOME, which is read-only in the pods; unused here.
 control_socket_disable = True
 # The request log is the application's own JSON line (ecommerce.request); gunicorn's would duplicate it.
+# `accesslog = None` is not enough: given a logging config (below), gunicorn writes its access line for
+# every request anyway.
 accesslog = None
+
+
+class _Logger(Logger):
+    """gunicorn's logger without its access log."""
+
+    def access(self, resp, req, environ, request_time):
+        return None
+
+
+logger_class = _Logger
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
@@ -51,7 +65,6 @@ logconfig_dict = logging_config(
     fmt=os.environ.get("LOG_FORMAT", "json"),
     loggers={
         "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stdout"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
     },
 )
 

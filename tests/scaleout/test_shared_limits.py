@@ -43,6 +43,7 @@ class Servers:
     urls: tuple[str, str]
     env: dict[str, str]
     prefix: str
+    logs: Path | None = None  # gunicorn-a.log and gunicorn-b.log: each server's stdout and stderr
 
     def alternate(self) -> Iterator[str]:
         return itertools.cycle(self.urls)
@@ -128,7 +129,7 @@ def servers(tmp_path_factory) -> Iterator[Servers]:
             urls.append(f"http://127.0.0.1:{port}")
         for url, process in zip(urls, processes, strict=True):
             _wait_healthy(url, process, tmp)
-        yield Servers(urls=(urls[0], urls[1]), env=env, prefix=prefix)
+        yield Servers(urls=(urls[0], urls[1]), env=env, prefix=prefix, logs=tmp)
     finally:
         for process in processes:
             process.terminate()
@@ -399,3 +400,15 @@ def test_a_signed_in_read_on_one_process_is_never_the_anonymous_answer_of_the_ot
     assert staff.headers["Cache-Control"] == "private, no-store"
     assert anonymous.headers["Cache-Control"].startswith("public")
     assert requests.get(f"{b}{path}", timeout=10).json() == anonymous.json()
+
+
+def test_gunicorn_does_not_log_requests_again(servers):
+    """The application logs each request (one JSON line with its request id, ecommerce.middleware; these
+    servers run at LOG_LEVEL=WARNING); gunicorn, given a logging config, would add its own line for each."""
+    marker = uuid.uuid4().hex
+    assert requests.get(f"{servers.urls[0]}/api/v1/products?search={marker}", timeout=10).status_code == 200
+    requests.get(f"{servers.urls[0]}/health", timeout=10)  # its handling ends after the answer: one more request
+
+    log = (servers.logs / "gunicorn-a.log").read_text()
+    assert "Booting worker" in log  # gunicorn's own log is there
+    assert marker not in log and '"logger":"gunicorn.access"' not in log
