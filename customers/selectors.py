@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 
 from customers.models import Customer, User
+
+# Every column of both rows, in the models' field order (nothing deferred: no lazy query later).
+_USER_FIELDS = tuple(User._meta.concrete_fields)
+_CUSTOMER_FIELDS = tuple(Customer._meta.concrete_fields)
+_USER_ATTNAMES = [field.attname for field in _USER_FIELDS]
+_CUSTOMER_ATTNAMES = [field.attname for field in _CUSTOMER_FIELDS]
 
 
 def customer_visible_to(*, user: User) -> QuerySet[Customer]:
@@ -13,3 +23,58 @@ def customer_visible_to(*, user: User) -> QuerySet[Customer]:
     if user.is_staff:
         return customers
     return customers.filter(user_id=user.pk)
+
+
+def user_with_customer(*, user_id: int) -> User | None:
+    """The user of `user_id` with their customer profile (`user.customer`, or none: no query either way), or None.
+
+    What `User.objects.select_related("customer").filter(pk=user_id).first()` returns, from the same one SELECT
+    (a LEFT JOIN on the profile's primary key), the SQL made once per database: building and compiling that
+    queryset again on every request cost the bearer authentication about 1 ms of CPU (the ORM's own field
+    converters still turn the row into values, and `from_db` into instances, as the queryset would).
+    """
+    alias = router.db_for_read(User)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_user_with_customer_sql(connection.vendor, alias), [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = _converted(connection, row)
+    split = len(_USER_FIELDS)
+    user = User.from_db(alias, _USER_ATTNAMES, values[:split])
+    customer = None
+    if values[split] is not None:
+        customer = Customer.from_db(alias, _CUSTOMER_ATTNAMES, values[split:])
+        Customer.user.field.set_cached_value(customer, user)
+    User.customer.related.set_cached_value(user, customer)
+    return user
+
+
+@cache
+def _user_with_customer_sql(vendor: str, alias: str) -> str:
+    """The SELECT of `user_with_customer` (one user id parameter), in the database's quoting."""
+    quote = connections[alias].ops.quote_name
+    users, customers = quote(User._meta.db_table), quote(Customer._meta.db_table)
+    columns = [f"{users}.{quote(field.column)}" for field in _USER_FIELDS]
+    columns += [f"{customers}.{quote(field.column)}" for field in _CUSTOMER_FIELDS]
+    user_pk = f"{users}.{quote(User._meta.pk.column)}"
+    customer_user = f"{customers}.{quote(Customer._meta.get_field('user').column)}"
+    return (
+        f"SELECT {', '.join(columns)} FROM {users} LEFT OUTER JOIN {customers} "  # noqa: S608 (quoted names only)
+        f"ON ({user_pk} = {customer_user}) WHERE {user_pk} = %s"
+    )
+
+
+def _converted(connection: BaseDatabaseWrapper, row: tuple) -> list:
+    """The row's values as the ORM reads them: the backend's converters, then each field's `from_db_value`."""
+    values = list(row)
+    for index, field in enumerate(_USER_FIELDS + _CUSTOMER_FIELDS):
+        value = values[index]
+        if value is None:
+            continue
+        column = field.cached_col
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        values[index] = value
+    return values
