@@ -16,11 +16,11 @@ from django.db import connections, router, transaction
 from catalog.cache import stock_changed
 from catalog.exceptions import InsufficientStock
 from catalog.models import Product
-from ecommerce.db.rows import converted, instance_from_values
+from ecommerce.db.rows import column_name, column_sql, converted, fields_of, instance_from_values
 
 # What an order copies from a product, and what the stock check needs: nothing else is read.
 LOCKED_COLUMNS = ("name", "sku", "price", "stock", "is_active")
-_LOCKED_FIELDS = tuple(Product._meta.get_field(name) for name in ("id", *LOCKED_COLUMNS))
+_LOCKED_FIELDS = fields_of(Product, "id", *LOCKED_COLUMNS)
 
 
 class StockLine(Protocol):
@@ -61,10 +61,9 @@ def stock_lock(*, product_ids: Iterable[int]) -> dict[int, Product]:
 def _stock_lock_sql(alias: str, count: int) -> str:
     """`stock_lock`'s SELECT of `count` products (their ids as parameters), locking where the database can."""
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    table = quote(Product._meta.db_table)
-    pk = f"{table}.{quote(Product._meta.pk.column)}"
-    columns = ", ".join(f"{table}.{quote(field.column)}" for field in _LOCKED_FIELDS)
+    table = connection.ops.quote_name(Product._meta.db_table)
+    pk = column_sql(connection, *fields_of(Product, "id"))
+    columns = ", ".join(column_sql(connection, field) for field in _LOCKED_FIELDS)
     placeholders = ", ".join(["%s"] * count)
     lock = f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
     return f"SELECT {columns} FROM {table} WHERE {pk} IN ({placeholders}) ORDER BY {pk} ASC{lock}"  # noqa: S608 (quoted names only)
@@ -119,12 +118,9 @@ def _stock_add(units: Mapping[int, int]) -> None:
     if not units:
         return
     connection = connections[router.db_for_write(Product)]
-    quote = connection.ops.quote_name
-    table, pk, stock = (
-        quote(Product._meta.db_table),
-        quote(Product._meta.pk.column),
-        quote(Product._meta.get_field("stock").column),
-    )
+    table = connection.ops.quote_name(Product._meta.db_table)
+    # Bare column names: SQLite takes no table name in SET.
+    pk, stock = (column_name(connection, field) for field in fields_of(Product, "id", "stock"))
     ids = list(units)
     whens = " ".join(["WHEN %s THEN %s"] * len(ids))
     placeholders = ", ".join(["%s"] * len(ids))

@@ -8,11 +8,11 @@ from django.db import connections, router
 from django.db.models import QuerySet
 
 from customers.models import Customer, User
-from ecommerce.db.rows import converted, instance_from_values
+from ecommerce.db.rows import column_sql, converted, fields_of, instance_from_values
 
 # Every column of both rows, in the models' field order (nothing deferred: no lazy query later).
-_USER_FIELDS = tuple(User._meta.concrete_fields)
-_CUSTOMER_FIELDS = tuple(Customer._meta.concrete_fields)
+_USER_FIELDS = fields_of(User)
+_CUSTOMER_FIELDS = fields_of(Customer)
 
 
 def customer_visible_to(*, user: User) -> QuerySet[Customer]:
@@ -52,12 +52,12 @@ def user_with_customer(*, user_id: int) -> User | None:
 @cache
 def _user_with_customer_sql(vendor: str, alias: str) -> str:
     """The SELECT of `user_with_customer` (one user id parameter), in the database's quoting."""
-    quote = connections[alias].ops.quote_name
+    connection = connections[alias]
+    quote = connection.ops.quote_name
     users, customers = quote(User._meta.db_table), quote(Customer._meta.db_table)
-    columns = [f"{users}.{quote(field.column)}" for field in _USER_FIELDS]
-    columns += [f"{customers}.{quote(field.column)}" for field in _CUSTOMER_FIELDS]
-    user_pk = f"{users}.{quote(User._meta.pk.column)}"
-    customer_user = f"{customers}.{quote(Customer._meta.get_field('user').column)}"
+    columns = [column_sql(connection, field) for field in _USER_FIELDS + _CUSTOMER_FIELDS]
+    user_pk = column_sql(connection, *fields_of(User, "id"))
+    customer_user = column_sql(connection, *fields_of(Customer, "user"))
     return (
         f"SELECT {', '.join(columns)} FROM {users} LEFT OUTER JOIN {customers} "  # noqa: S608 (quoted names only)
         f"ON ({user_pk} = {customer_user}) WHERE {user_pk} = %s"

@@ -15,6 +15,24 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 
+def fields_of(model: type[Model], *names: str) -> tuple[Field, ...]:
+    """The concrete fields `names` of `model` (all of its concrete fields without names), in that order."""
+    fields = [model._meta.get_field(name) for name in names] if names else list(model._meta.concrete_fields)
+    if not all(isinstance(field, Field) and field.concrete for field in fields):
+        raise ValueError(f"fields_of({model.__name__}, ...): only concrete fields have a column")
+    return tuple(field for field in fields if isinstance(field, Field))
+
+
+def column_name(connection: BaseDatabaseWrapper, field: Field) -> str:
+    """The column of a concrete field, quoted for `connection`."""
+    return connection.ops.quote_name(field.get_attname_column()[1] or "")
+
+
+def column_sql(connection: BaseDatabaseWrapper, field: Field) -> str:
+    """`table`.`column` of a concrete field, quoted for `connection`."""
+    return f"{connection.ops.quote_name(field.model._meta.db_table)}.{column_name(connection, field)}"
+
+
 def converted(connection: BaseDatabaseWrapper, fields: Sequence[Field], row: Sequence[Any]) -> list[Any]:
     """`row` (one value per field of `fields`, in order) as the ORM reads those fields' values."""
     values = list(row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -133,7 +134,8 @@ def order_representation(order: Order, lines: Iterable[OrderLine]) -> dict[str, 
 
 def _money_field(model: type[Order] | type[OrderLine], name: str) -> serializers.DecimalField:
     column = model._meta.get_field(name)
-    return serializers.DecimalField(max_digits=column.max_digits, decimal_places=column.decimal_places)  # type: ignore[attr-defined]
+    assert isinstance(column, models.DecimalField)  # a money column, by construction
+    return serializers.DecimalField(max_digits=column.max_digits, decimal_places=column.decimal_places)
 
 
 _UNIT_PRICE = _money_field(OrderLine, "unit_price")

@@ -75,12 +75,16 @@ def test_a_batch_that_raises_writes_none_of_its_events(customer, product, no_rec
     order = order_create(customer=customer, items=[{"product": product.pk, "quantity": 1}]).order
     system = Actor(ActorType.SYSTEM)
 
-    with transaction.atomic():
-        with pytest.raises(RuntimeError), order_events_batched():
+    def record_then_fail():
+        with order_events_batched():
             order_event_record(
                 order_id=order.pk, kind=OrderEventKind.DELIVERY_REPORT, actor=system, source=EventSource.API
             )
             raise RuntimeError
+
+    with transaction.atomic():
+        with pytest.raises(RuntimeError):
+            record_then_fail()
         with order_events_batched():
             order_event_record(
                 order_id=order.pk, kind=OrderEventKind.STATUS_CHANGED, actor=system, source=EventSource.API
