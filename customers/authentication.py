@@ -26,17 +26,34 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from customers.models import User
 from customers.oidc import CustomerOIDCBackend, oidc_is_configured
+from customers.selectors import user_with_customer
 
 logger = logging.getLogger(__name__)
 
 CACHE_PREFIX = "oidc:bearer:"
+# The id columns' range (ecommerce.ids.MAX_ID; not imported from there: that module loads DRF's views, and this
+# one is loaded while DRF reads its settings).
+MAX_ID = 2**63 - 1
 
 
 class ProviderUnavailable(exceptions.APIException):
     status_code = 503
     default_detail = "The identity provider could not be reached to validate the token."
     default_code = "identity_provider_unavailable"
+
+
+def _user_with_customer(user_id: object) -> User | None:
+    """The token's user (by primary key, simplejwt's USER_ID_FIELD here) with their profile; None if there is none."""
+    if jwt_settings.USER_ID_FIELD != "id":  # pragma: no cover - the settings use the primary key
+        return User.objects.select_related("customer").filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+    try:
+        pk = int(user_id)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    # Beyond the id column's range no user exists (and SQLite would overflow).
+    return user_with_customer(user_id=pk) if 0 < pk <= MAX_ID else None
 
 
 def _is_our_token(raw_token: bytes) -> bool:
@@ -83,17 +100,16 @@ class BearerTokenAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         """simplejwt's lookup (same checks, same errors), with the customer profile joined in.
 
-        POST /orders needs `user.customer`; a LEFT JOIN on its primary key costs less than a second query.
+        POST /orders needs `user.customer`; a LEFT JOIN on its primary key costs less than a second query
+        (`customers.selectors.user_with_customer`, a statement made once).
         """
         try:
             user_id = validated_token[jwt_settings.USER_ID_CLAIM]
         except KeyError:
             raise InvalidToken(_("Token contained no recognizable user identification")) from None
-        users = self.user_model.objects.select_related("customer")
-        try:
-            user = users.get(**{jwt_settings.USER_ID_FIELD: user_id})
-        except self.user_model.DoesNotExist:
-            raise TokenAuthenticationFailed(_("User not found"), code="user_not_found") from None
+        user = _user_with_customer(user_id)
+        if user is None:
+            raise TokenAuthenticationFailed(_("User not found"), code="user_not_found")
         if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise TokenAuthenticationFailed(_("User is inactive"), code="user_inactive")
         if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(

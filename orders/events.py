@@ -8,7 +8,9 @@ management command, a background task); callers pass both down explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ __all__ = [
     "order_event_build",
     "order_event_record",
     "order_event_record_many",
+    "order_events_batched",
 ]
 
 # Text in an event's data (an error message) is kept short: the timeline says what happened, the
@@ -74,13 +77,46 @@ def order_event_build(
 def order_event_record(
     *, order_id: int, kind: OrderEventKind, actor: Actor, source: EventSource, data: Mapping[str, Any] | None = None
 ) -> OrderEvent:
-    """Append one event to an order's timeline (one INSERT, in the caller's transaction; locks nothing)."""
+    """Append one event to an order's timeline (one INSERT, in the caller's transaction; locks nothing).
+
+    Inside `order_events_batched` it is written with the block's other events, as the block ends."""
     event = order_event_build(order_id=order_id, kind=kind, actor=actor, source=source, data=data)
-    event.save(force_insert=True)
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(event)
+    else:
+        event.save(force_insert=True)
     return event
 
 
 def order_event_record_many(events: Iterable[OrderEvent]) -> list[OrderEvent]:
-    """Append several events built with `order_event_build` in one INSERT."""
+    """Append several events built with `order_event_build` in one INSERT (inside `order_events_batched`: with
+    the block's other events, as the block ends)."""
     events = list(events)
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(events)
+        return events
     return OrderEvent.objects.bulk_create(events) if events else []
+
+
+# The events recorded inside the current `order_events_batched` block (None: outside one).
+_batch: ContextVar[list[OrderEvent] | None] = ContextVar("order_event_batch", default=None)
+
+
+@contextmanager
+def order_events_batched() -> Iterator[None]:
+    """Every event recorded inside the block (by this code and by what it calls: signal receivers) is written
+    in one INSERT, in the order recorded, when the block ends without an error; none if it raises.
+
+    For a use-case that records several events in one transaction (placing an order: `placed`, then its
+    notifications' `queued`): use it inside that transaction's `atomic()`. The events have no id until then.
+    """
+    pending: list[OrderEvent] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if pending:
+        OrderEvent.objects.bulk_create(pending)

@@ -29,7 +29,7 @@ from ecommerce.db.retry import RetriesExhausted, run_with_retries
 from ecommerce.money import money
 from orders import metrics
 from orders.api.idempotency import idempotency_key_parse
-from orders.events import Actor, ActorType, EventSource, OrderEventKind, order_event_record
+from orders.events import Actor, ActorType, EventSource, OrderEventKind, order_event_record, order_events_batched
 from orders.exceptions import (
     ConcurrentUpdate,
     IdempotencyKeyReused,
@@ -186,8 +186,10 @@ def _order_place_once(
         except InsufficientStock:
             metrics.STOCK_CONFLICTS.inc()
             raise
-        _record_placed(order, line_count=len(order_lines), placed_by=placed_by)
-        order_placed.send(sender=Order, order=order, lines=order_lines, source=placed_by[1])
+        # The `placed` event and the receivers' (the notifications' `queued`) in one INSERT.
+        with order_events_batched():
+            _record_placed(order, line_count=len(order_lines), placed_by=placed_by)
+            order_placed.send(sender=Order, order=order, lines=order_lines, source=placed_by[1])
         transaction.on_commit(lambda: _placed(order, line_count=len(order_lines)))
     return OrderCreateResult(order=order, replayed=False, lines=order_lines)
 

@@ -4,9 +4,10 @@ yields typed `OrderLineRequest`s, and `orders.services` keeps the rules that nee
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -76,30 +77,71 @@ class OrderStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
 
 
-class OrderLineListSerializer(serializers.ListSerializer):
-    """An order's lines: the ones its serializer's context hands over (`lines`, those `order_place` just
-    wrote), else the order's own (`order.lines`, prefetched by the selectors)."""
-
-    def get_attribute(self, instance: Order) -> Sequence[OrderLine] | Any:
-        lines = self.context.get("lines")
-        return lines if lines is not None else super().get_attribute(instance)
-
-
 class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["product", "product_name", "sku", "quantity", "unit_price", "line_total"]
         read_only_fields = fields
-        list_serializer_class = OrderLineListSerializer
 
 
 class OrderSerializer(serializers.ModelSerializer):
+    """An order with its lines. The schema comes from the declared fields; the output is `order_representation`'s.
+
+    The lines are the ones the context hands over (`lines`: those `order_place` just wrote), else the
+    order's own (`order.lines`, prefetched by the selectors).
+    """
+
     items = OrderLineSerializer(source="lines", many=True, read_only=True)
 
     class Meta:
         model = Order
         fields = ["id", "customer", "status", "items", "total", "currency", "note", "created_at", "updated_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Order) -> dict[str, Any]:
+        lines = self.context.get("lines")
+        return order_representation(instance, instance.lines.all() if lines is None else lines)
+
+
+def order_representation(order: Order, lines: Iterable[OrderLine]) -> dict[str, Any]:
+    """An order as the API shows it: the fields and formats of OrderSerializer's declared ones, built directly.
+
+    DRF's field-by-field walk (a ModelSerializer's fields made again for every order and every line) cost
+    POST /orders about a tenth of its CPU.
+    """
+    return {
+        "id": order.pk,
+        "customer": order.customer_id,
+        "status": order.status,
+        "items": [
+            {
+                "product": line.product_id,
+                "product_name": line.product_name,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": _UNIT_PRICE.to_representation(line.unit_price),
+                "line_total": _LINE_TOTAL.to_representation(line.line_total),
+            }
+            for line in lines
+        ],
+        "total": _TOTAL.to_representation(order.total),
+        "currency": order.currency,
+        "note": order.note,
+        "created_at": _DATETIME.to_representation(order.created_at),
+        "updated_at": _DATETIME.to_representation(order.updated_at),
+    }
+
+
+def _money_field(model: type[Order] | type[OrderLine], name: str) -> serializers.DecimalField:
+    column = model._meta.get_field(name)
+    assert isinstance(column, models.DecimalField)  # a money column, by construction
+    return serializers.DecimalField(max_digits=column.max_digits, decimal_places=column.decimal_places)
+
+
+_UNIT_PRICE = _money_field(OrderLine, "unit_price")
+_LINE_TOTAL = _money_field(OrderLine, "line_total")
+_TOTAL = _money_field(Order, "total")
+_DATETIME = serializers.DateTimeField()
 
 
 # Event data only staff see: a notification's error text can name the shop's configuration or its provider.

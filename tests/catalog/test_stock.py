@@ -62,6 +62,32 @@ def test_stock_take_is_one_locking_select_of_the_needed_columns_and_one_update(d
 
 
 @pytest.mark.django_db
+def test_stock_lock_returns_what_the_locking_queryset_returns():
+    products = [
+        ProductFactory(stock=7, price=Decimal("1499.50"), is_active=False, name="Ünïcode ✓"),
+        *ProductFactory.create_batch(2, stock=0, price=Decimal("0.00")),
+    ]
+    ids = [products[2].pk, products[0].pk, products[1].pk, products[0].pk, products[2].pk + 1000]
+
+    with transaction.atomic():
+        locked = stock_lock(product_ids=ids)
+        expected = list(Product.objects.locked(ids).only("name", "sku", "price", "stock", "is_active"))
+
+    assert list(locked) == [product.pk for product in expected] == sorted(product.pk for product in products)
+    for product in expected:
+        mine = locked[product.pk]
+        assert type(mine) is type(product) and mine.get_deferred_fields() == product.get_deferred_fields()
+        for name in ("id", "name", "sku", "price", "stock", "is_active"):
+            assert (getattr(mine, name), type(getattr(mine, name))) == (
+                getattr(product, name),
+                type(getattr(product, name)),
+            )
+        assert not mine._state.adding and mine._state.db == product._state.db
+    with transaction.atomic():
+        assert stock_lock(product_ids=[]) == {}
+
+
+@pytest.mark.django_db
 def test_stock_take_uses_rows_the_caller_locked_without_reading_them_again(django_assert_num_queries):
     product = ProductFactory(stock=4)
 

@@ -2,8 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from orders.events import MAX_TEXT, Actor, ActorType, EventSource, order_event_record
+from orders.events import MAX_TEXT, Actor, ActorType, EventSource, order_event_record, order_events_batched
 from orders.exceptions import IllegalTransition, InsufficientStock, OrderNotFound
 from orders.models import OrderEvent, OrderEventKind, OrderStatus
 from orders.services import order_cancel, order_create, order_set_status
@@ -53,6 +55,43 @@ def test_a_command_may_place_an_order_as_the_system(customer, product, no_receiv
     ).order
 
     assert timeline(order) == [(OrderEventKind.PLACED, ActorType.SYSTEM, None, EventSource.COMMAND)]
+
+
+def test_the_placement_and_its_notifications_are_on_the_timeline_in_order_from_one_insert(customer, product):
+    with CaptureQueriesContext(connection) as captured:
+        order = order_create(customer=customer, items=[{"product": product.pk, "quantity": 1}]).order
+
+    inserts = [
+        q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT") and "orderevent" in q["sql"]
+    ]
+    assert len(inserts) == 1
+    kinds = [kind for kind, *_ in timeline(order)]
+    assert kinds[0] == OrderEventKind.PLACED and len(kinds) == 1 + order.notifications.count()
+    assert set(kinds[1:]) <= {OrderEventKind.NOTIFICATION_QUEUED, OrderEventKind.NOTIFICATION_FAILED}
+    assert list(OrderEvent.objects.filter(order=order).order_by("id").values_list("kind", flat=True)) == kinds
+
+
+def test_a_batch_that_raises_writes_none_of_its_events(customer, product, no_receivers):
+    order = order_create(customer=customer, items=[{"product": product.pk, "quantity": 1}]).order
+    system = Actor(ActorType.SYSTEM)
+
+    def record_then_fail():
+        with order_events_batched():
+            order_event_record(
+                order_id=order.pk, kind=OrderEventKind.DELIVERY_REPORT, actor=system, source=EventSource.API
+            )
+            raise RuntimeError
+
+    with transaction.atomic():
+        with pytest.raises(RuntimeError):
+            record_then_fail()
+        with order_events_batched():
+            order_event_record(
+                order_id=order.pk, kind=OrderEventKind.STATUS_CHANGED, actor=system, source=EventSource.API
+            )
+            assert OrderEvent.objects.filter(order=order).count() == 1  # not yet written
+
+    assert [kind for kind, *_ in timeline(order)] == [OrderEventKind.PLACED, OrderEventKind.STATUS_CHANGED]
 
 
 def test_a_refused_order_records_nothing(customer, product):
