@@ -21,6 +21,7 @@ from catalog.listing import PRODUCT_COLUMNS, ProductFilters, ProductListing, mys
 from catalog.models import Category, Product
 from catalog.querysets import subtree_q
 from catalog.summary import price_cents, roll_up, subtree_figures, subtree_totals
+from ecommerce.db.rows import converted, fields_of, instance_from_values
 from ecommerce.db.statements import StandIns, template
 from ecommerce.money import money_average
 
@@ -129,8 +130,9 @@ def category_get(pk: int, *, for_listing: bool = False) -> Category | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    fields = Category._meta.concrete_fields  # selected first, in this order; then any annotation
-    category = Category.from_db(using, [f.attname for f in fields], row[: len(fields)])
+    fields = fields_of(Category)  # selected first, in this order; then any annotation
+    values = converted(connections[using], fields, row[: len(fields)])
+    category = instance_from_values(Category, using, fields, values)
     if for_listing:
         category.category_total = row[len(fields)]  # type: ignore[attr-defined]
     return category
