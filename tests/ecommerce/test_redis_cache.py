@@ -1,4 +1,4 @@
-"""The Redis cache backend (ecommerce/cache.py): Django's, reusing one redis-py client per connection pool.
+"""The Redis cache backend (ecommerce/cache.py): Django's, with one redis-py client per thread, on its own connection.
 
 Against the real Redis at TEST_REDIS_URL, under a key prefix of this test's own.
 """
@@ -55,16 +55,20 @@ def test_every_operation_works_as_djangos(redis_cache):
     assert redis_cache.get("a") is None
 
 
-def test_one_client_serves_every_operation_and_thread(redis_cache):
-    client = redis_cache._cache.get_client()
-    assert redis_cache._cache.get_client(write=True) is client
+def test_each_thread_keeps_one_client_with_its_own_connection(redis_cache):
+    backend = redis_cache._cache
+    client = backend.get_client()
+    assert backend.get_client(write=True) is client  # one client for every operation of this thread
+    seen: dict[int, object] = {}
     errors: list[BaseException] = []
 
     def work(n: int) -> None:
         try:
+            mine = seen[n] = backend.get_client()
             for i in range(50):
-                client.set(f"{redis_cache.key_prefix}:t{n}:{i}", i)
-                assert int(client.get(f"{redis_cache.key_prefix}:t{n}:{i}")) == i
+                redis_cache.set(f"t{n}:{i}", i)
+                assert redis_cache.get(f"t{n}:{i}") == i
+            assert backend.get_client() is mine
         except BaseException as error:  # reported below
             errors.append(error)
 
@@ -75,3 +79,21 @@ def test_one_client_serves_every_operation_and_thread(redis_cache):
         thread.join()
 
     assert errors == []
+    clients = [client, *seen.values()]
+    assert len({id(c) for c in clients}) == 5
+    assert len({id(c.connection) for c in clients}) == 5  # each thread's own connection, never shared
+
+
+def test_a_forked_process_makes_its_own_client(redis_cache):
+    backend = redis_cache._cache
+    parent = backend.get_client()
+    redis_cache.set("before-fork", 1)
+    pid = os.fork()
+    if pid == 0:  # the child: a new client (the parent's connection is the parent's), and it works
+        ok = backend.get_client() is not parent and redis_cache.get("before-fork") == 1
+        redis_cache.set("from-child", 2)
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert redis_cache.get("from-child") == 2 and backend.get_client() is parent
