@@ -196,7 +196,7 @@ class ProductListing:
             category = Category(
                 pk=category.pk, parent_id=category.parent_id, tree_id=tree_id, lft=lft, rght=rght, level=category.level
             )
-            category.category_total = getattr(f.category, "category_total", None)  # type: ignore[attr-defined]
+            category.category_total = getattr(f.category, "category_total", None)
         min_price = stand_ins.decimal() if f.min_price is not None else None
         max_price = stand_ins.decimal() if f.max_price is not None else None
         return replace(f, category=category, min_price=min_price, max_price=max_price)
@@ -352,9 +352,9 @@ class ProductListing:
             values = self._values(offset, stop - start, category=self._has_subtree_condition("page", name))
             inner_sql, inner_params = statement.sql, statement.bind(values)
         else:
-            inner_sql, inner_params = self._page_ids(
-                name, reverse, offset, offset + stop - start
-            ).query.sql_with_params()
+            ids = self._page_ids(name, reverse, offset, offset + stop - start)
+            inner_sql, compiled_params = ids.query.sql_with_params()
+            inner_params = list(compiled_params)
         connection = connections[using]
         table = connection.ops.quote_name(Product._meta.db_table)
         if index:

@@ -134,7 +134,7 @@ def category_get(pk: int, *, for_listing: bool = False) -> Category | None:
     values = converted(connections[using], fields, row[: len(fields)])
     category = instance_from_values(Category, using, fields, values)
     if for_listing:
-        category.category_total = row[len(fields)]  # type: ignore[attr-defined]
+        category.category_total = row[len(fields)]
     return category
 
 

@@ -87,10 +87,10 @@ class ProductFilter(filters.FilterSet):
         form_class = cls.__dict__.get("_form_class")
         if form_class is None:
             form_class = cls(queryset=Product.objects.none()).get_form_class()
-            cls._form_class = form_class
+            setattr(cls, "_form_class", form_class)  # noqa: B010 (per class: not inherited by a subclass's lookup)
         form = form_class(data)
         if not form.is_valid():
-            raise cast(Exception, translate_validation(form.errors))
+            raise cast(Exception, translate_validation(cast(dict[str, list[str]], form.errors)))
         return cls.from_cleaned(form.cleaned_data)
 
     @classmethod

@@ -50,7 +50,7 @@ def capture(using: str, run: Callable[[], Any]) -> tuple[str, list[Any]]:
     # statement taken is the function's own.
     connection.ensure_connection()
     if connection.vendor == "mysql":
-        connection.mysql_server_data  # noqa: B018
+        connection.mysql_server_data  # type: ignore[attr-defined]  # noqa: B018 (MySQL's backend only)
     logged = len(connection.queries_log)
     try:
         with connection.execute_wrapper(intercept):
