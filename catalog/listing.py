@@ -166,17 +166,19 @@ class ProductListing:
 
     # --- statements built once per shape (ecommerce.db.statements) -------------------------------
 
-    def _shape(self) -> tuple | None:
-        """What the statements of these filters depend on besides their values; None when they are built
-        each time (a search probes the SKU index as it is built; no match at all is no statement)."""
+    def _shape(self, kind: str) -> tuple | None:
+        """What a statement of these filters depends on besides their values (a count not on the ordering);
+        None when it is built each time (a search probes the SKU index as it is built; no match at all is no
+        statement)."""
         f = self.filters
         if f.search or f.nothing:
             return None
         everything = f.category is not None and self._category_is_everything()
-        return (
+        filters = (
             f.is_active, f.category is not None, everything, f.min_price is not None, f.max_price is not None,
-            f.in_stock, self.field, self.descending,
+            f.in_stock,
         )  # fmt: skip
+        return filters if kind == "count" else (*filters, self.field, self.descending)
 
     def _values(self, *extra: Any, category: bool = True) -> list[Any]:
         """The filters' values in the order `_stand_in_filters` takes their stand-ins (`category`: False
@@ -193,16 +195,16 @@ class ProductListing:
         category = f.category
         if category is not None and category_values:
             tree_id, lft, rght = stand_ins.integer(), stand_ins.integer(), stand_ins.integer()
+            # Whether it holds every category is not asked of the stand-in (`_statement` passes it on).
             category = Category(
                 pk=category.pk, parent_id=category.parent_id, tree_id=tree_id, lft=lft, rght=rght, level=category.level
             )
-            category.category_total = getattr(f.category, "category_total", None)
         min_price = stand_ins.decimal() if f.min_price is not None else None
         max_price = stand_ins.decimal() if f.max_price is not None else None
         return replace(f, category=category, min_price=min_price, max_price=max_price)
 
     def _statement(self, kind: str, using: str, *plan: Any) -> Statement | None:
-        shape = self._shape()
+        shape = self._shape(kind)
         if shape is None:
             return None
 
